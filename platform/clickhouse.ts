@@ -1,0 +1,125 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import path from 'node:path'
+import { type ClickHouseClient, createClient } from '@clickhouse/client'
+import { createChdbConnection } from 'chdb/connection'
+
+export type { ClickHouseClient }
+
+export interface ClickHouse {
+  readonly client: ClickHouseClient
+  /** The database every query names as {db:Identifier}. */
+  readonly database: string
+  readonly kind: 'embedded' | 'server'
+  close(): Promise<void>
+}
+
+export interface ClickHouseOptions {
+  /** A ClickHouse server; unset means the embedded engine under dataDir. */
+  url?: string | undefined
+  dataDir: string
+  database: string
+}
+
+/** The one place that decides which ClickHouse the process talks to. */
+export function createClickHouse(options: ClickHouseOptions): ClickHouse {
+  if (options.url) {
+    const client = createClient({
+      url: options.url,
+      // Our own group commit batches inserts; the server must not buffer them again.
+      clickhouse_settings: { async_insert: 0, output_format_json_quote_64bit_integers: 1 },
+      request_timeout: 60_000,
+    })
+    return { client, database: options.database, kind: 'server', close: () => client.close() }
+  }
+  const dir = path.join(options.dataDir, 'clickhouse')
+  mkdirSync(dir, { recursive: true })
+  const releaseLock = lockEmbeddedDirectory(dir)
+  const client = createClient({ connection: createChdbConnection({ path: dir }) })
+  return {
+    client,
+    database: options.database,
+    kind: 'embedded',
+    async close() {
+      await client.close()
+      releaseLock()
+    },
+  }
+}
+
+export class EmbeddedDirectoryBusyError extends Error {
+  override name = 'EmbeddedDirectoryBusyError'
+}
+
+const heldLocks = new Map<string, number>()
+
+/**
+ * chDB binds one data directory per process and does not guard it against a second
+ * process, which would corrupt it. A pid file does: a live owner makes us refuse, a
+ * dead one (a crash) is taken over. Connections within one process share the lock.
+ */
+function lockEmbeddedDirectory(dir: string): () => void {
+  const lockFile = path.join(dir, 'tenantpulse.pid')
+  const held = heldLocks.get(lockFile) ?? 0
+  if (held === 0) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const fd = openSync(lockFile, 'wx')
+        writeSync(fd, String(process.pid))
+        closeSync(fd)
+        break
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error
+        const owner = Number(readFileSync(lockFile, 'utf8'))
+        if (owner !== process.pid && isAlive(owner)) {
+          throw new EmbeddedDirectoryBusyError(
+            `the embedded ClickHouse in ${dir} is in use by process ${owner}. ` +
+              'Embedded mode runs API and workers in one process; stop the other one, ' +
+              'use another DATA_DIR, or set CLICKHOUSE_URL to share a ClickHouse server.',
+          )
+        }
+        rmSync(lockFile, { force: true })
+      }
+    }
+  }
+  heldLocks.set(lockFile, held + 1)
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    const left = (heldLocks.get(lockFile) ?? 1) - 1
+    heldLocks.set(lockFile, left)
+    if (left === 0) rmSync(lockFile, { force: true })
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Runs a query and returns its rows as objects. */
+export async function queryRows<T>(
+  ch: ClickHouse,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<T[]> {
+  const result = await ch.client.query({
+    query,
+    format: 'JSONEachRow',
+    query_params: { db: ch.database, ...params },
+  })
+  return result.json<T>()
+}
+
+export async function runCommand(
+  ch: ClickHouse,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<void> {
+  await ch.client.command({ query, query_params: { db: ch.database, ...params } })
+}

@@ -1,0 +1,81 @@
+import path from 'node:path'
+import { z } from 'zod'
+
+// Every setting the process reads from its environment. This is the only module
+// that looks at process.env (see loadConfig); everything else gets a Config.
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback)
+
+const configSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  DATA_DIR: z.string().min(1).default('./data'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // Unset: the embedded ClickHouse (chDB) under DATA_DIR/clickhouse.
+  CLICKHOUSE_URL: z.url().optional(),
+  // A plain identifier: it is bound as {db:Identifier}, and tests use one per file.
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'lower-case letters, digits and _, not starting with a digit')
+    .default('tenantpulse'),
+  REDIS_URL: z.string().min(1).default('redis://127.0.0.1:6379'),
+  // Unset: the embedded Postgres (PGlite) under DATA_DIR/postgres.
+  DATABASE_URL: z.string().min(1).optional(),
+
+  // A write key registered at start-up, for SDKs and the load generator.
+  INGEST_WRITE_KEY: z.string().min(8).optional(),
+  ADMIN_API_KEY: z.string().min(16).optional(),
+
+  // Segment's own limits: 32 KB an event, 500 KB and 2,500 events a batch.
+  INGEST_MAX_BODY_BYTES: int(500 * 1024, 1024),
+  INGEST_MAX_EVENT_BYTES: int(32 * 1024, 256),
+  INGEST_MAX_BATCH_EVENTS: int(2500, 1),
+  INGEST_MAX_DEPTH: int(16, 2),
+  INGEST_MAX_KEYS: int(512, 8),
+  INGEST_MAX_STRING_BYTES: int(8 * 1024, 64),
+  // A client clock within this distance of ours is taken as right: the gap is transit
+  // time, and leaving the timestamp alone keeps a retried event's day stable.
+  INGEST_SKEW_TOLERANCE_MS: int(2000),
+  // Group commit: flush when this many rows wait, or this long after the first one.
+  INGEST_FLUSH_ROWS: int(10_000, 1),
+  INGEST_FLUSH_MS: int(5, 0),
+  // Rows waiting for ClickHouse beyond which requests get 503 + Retry-After.
+  INGEST_QUEUE_MAX_ROWS: int(100_000, 1),
+  INGEST_RETRY_AFTER_SECONDS: int(5, 1),
+
+  MODULES_FILE: z.string().min(1).optional(),
+})
+
+export type Config = Readonly<z.infer<typeof configSchema>> & {
+  readonly dataDir: string
+  readonly modulesFile: string
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const projectRoot = path.resolve(import.meta.dirname, '..')
+
+/** Parses an environment (process.env by default) into a frozen Config. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const picked: Record<string, string> = {}
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key]
+    // An empty variable means "not set", as in most .env tooling.
+    if (value !== undefined && value !== '') picked[key] = value
+  }
+  const parsed = configSchema.safeParse(picked)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path.join('.')
+      return `  ${name}=${JSON.stringify(picked[name] ?? '')}: ${issue.message}`
+    })
+    throw new ConfigError(`invalid environment:\n${lines.join('\n')}`)
+  }
+  return Object.freeze({
+    ...parsed.data,
+    dataDir: path.resolve(parsed.data.DATA_DIR),
+    modulesFile: path.resolve(parsed.data.MODULES_FILE ?? path.join(projectRoot, 'modules.json')),
+  })
+}
