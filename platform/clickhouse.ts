@@ -34,7 +34,12 @@ export function createClickHouse(options: ClickHouseOptions): ClickHouse {
   const dir = path.join(options.dataDir, 'clickhouse')
   mkdirSync(dir, { recursive: true })
   const releaseLock = lockEmbeddedDirectory(dir)
-  const client = createClient({ connection: createChdbConnection({ path: dir }) })
+  // chdb declares the Connection type from its own copy of @clickhouse/client-common;
+  // the shapes are the same, the declarations are not.
+  const connection = createChdbConnection({ path: dir }) as unknown as NonNullable<
+    Parameters<typeof createClient>[0]
+  >['connection']
+  const client = createClient({ connection })
   return {
     client,
     database: options.database,

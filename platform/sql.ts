@@ -32,7 +32,11 @@ export function readMigrations(folder: string, hash: (text: string) => string): 
     .sort()
     .map((file) => {
       const text = readFileSync(path.join(dir, file), 'utf8')
-      return { version: file.replace(/\.sql$/, ''), statements: splitStatements(text), checksum: hash(text) }
+      return {
+        version: file.replace(/\.sql$/, ''),
+        statements: splitStatements(text),
+        checksum: hash(text),
+      }
     })
 }
 

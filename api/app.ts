@@ -1,0 +1,75 @@
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  LogController,
+} from 'fastify'
+import type { IngestService } from '../ingest/ingest-service.js'
+import { ingestRoutes } from '../ingest/routes.js'
+import type { ClickHouse } from '../platform/clickhouse.js'
+import type { Config } from '../platform/config.js'
+import { AppError, type ErrorCode, errorBody, errorCodes } from '../platform/errors.js'
+import type { Logger } from '../platform/logger.js'
+import type { Metrics } from '../platform/metrics.js'
+import { healthRoutes } from './health-routes.js'
+
+export interface AppDeps {
+  config: Config
+  log: Logger
+  ch: ClickHouse
+  metrics: Metrics
+  ingest: IngestService
+}
+
+// Fastify's own errors that a client causes, mapped to our codes.
+const fastifyCodes: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'INGEST_PAYLOAD_TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'BAD_REQUEST',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_REQUEST',
+  FST_ERR_VALIDATION: 'BAD_REQUEST',
+}
+
+/** Builds the whole HTTP app; api/server.ts only listens. Tests use inject(). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is what Fastify wants at run time; only its declared types differ.
+    loggerInstance: deps.log as FastifyBaseLogger,
+    // The tracking API's own limit is checked per route; this is the people's API.
+    bodyLimit: 1024 * 1024,
+    // One line per request would dominate the log at ingest rates; errors are logged.
+    logController: new LogController({ disableRequestLogging: true }),
+    // The SDKs keep connections alive between flushes.
+    keepAliveTimeout: 65_000,
+  })
+
+  app.setErrorHandler((error: FastifyError | AppError, request, reply) => {
+    if (error instanceof AppError) {
+      deps.metrics.requestsRefused.inc({ code: error.code })
+      if (error.status >= 500)
+        request.log.warn({ code: error.code, err: error.cause }, error.message)
+      return reply
+        .code(error.status)
+        .headers(error.headers)
+        .send(errorBody(error.code, error.message, error.details))
+    }
+    const mapped = error.code ? fastifyCodes[error.code] : undefined
+    if (mapped !== undefined) {
+      deps.metrics.requestsRefused.inc({ code: mapped })
+      return reply.code(errorCodes[mapped].status).send(errorBody(mapped, error.message))
+    }
+    request.log.error({ err: error }, 'unhandled error')
+    deps.metrics.requestsRefused.inc({ code: 'INTERNAL' })
+    return reply.code(500).send(errorBody('INTERNAL', 'internal error'))
+  })
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url}`)),
+  )
+
+  await app.register(healthRoutes, { ch: deps.ch, metrics: deps.metrics })
+  await app.register(ingestRoutes, {
+    ingest: deps.ingest,
+    maxBodyBytes: deps.config.INGEST_MAX_BODY_BYTES,
+  })
+  return app
+}

@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util'
+import { createClickHouse } from '../platform/clickhouse.js'
+import { ConfigError, loadConfig } from '../platform/config.js'
+import { createLogger } from '../platform/logger.js'
+import { migrateClickHouse } from '../platform/migrate-clickhouse.js'
+import { startServer } from './runtime.js'
+
+const usage = `Usage: tenantpulse <command>
+
+Commands:
+  serve      start the HTTP API (tracking API, health, metrics); applies migrations first
+  migrate    apply the ClickHouse migrations and exit
+  bench      run a benchmark: bench ingest
+
+Configuration comes from environment variables; see .env.example.`
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: false,
+    options: { help: { type: 'boolean', short: 'h' } },
+  })
+  const [command, ...rest] = positionals
+  if (values.help || command === undefined || command === 'help') {
+    process.stdout.write(`${usage}\n`)
+    return command === undefined && !values.help ? 1 : 0
+  }
+  const config = loadConfig()
+  const log = createLogger(config.LOG_LEVEL)
+  switch (command) {
+    case 'serve': {
+      const app = await startServer(config, log)
+      const stop = async (signal: string) => {
+        log.info({ signal }, 'shutting down')
+        await app.close()
+        process.exit(0)
+      }
+      process.once('SIGTERM', stop)
+      process.once('SIGINT', stop)
+      return -1
+    }
+    case 'migrate': {
+      const ch = createClickHouse({
+        url: config.CLICKHOUSE_URL,
+        dataDir: config.dataDir,
+        database: config.CLICKHOUSE_DATABASE,
+      })
+      try {
+        const applied = await migrateClickHouse(ch)
+        process.stdout.write(
+          applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'nothing to apply\n',
+        )
+      } finally {
+        await ch.close()
+      }
+      return 0
+    }
+    case 'bench': {
+      const { runBench } = await import('../bench/run.js')
+      return runBench(rest, config)
+    }
+    default:
+      process.stderr.write(`unknown command: ${command}\n\n${usage}\n`)
+      return 1
+  }
+}
+
+try {
+  const code = await main(process.argv.slice(2))
+  if (code >= 0) process.exit(code)
+} catch (error) {
+  if (error instanceof ConfigError || (error as Error).name === 'EmbeddedDirectoryBusyError') {
+    process.stderr.write(`tenantpulse: ${(error as Error).message}\n`)
+    process.exit(2)
+  }
+  throw error
+}

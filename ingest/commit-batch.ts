@@ -1,0 +1,37 @@
+import type { ClickHouse } from '../platform/clickhouse.js'
+import type { EventRow, RejectedRow } from './event-row.js'
+
+export interface PendingBatch {
+  rows: EventRow[]
+  rejectedRows: RejectedRow[]
+}
+
+// Pinned so that a server's defaults cannot change what an acknowledgement means: the
+// insert returns only once the rows are in parts on disk (no server-side buffering).
+const insertSettings = { async_insert: 0, wait_for_async_insert: 1 } as const
+
+/**
+ * Writes the requests of one group commit: their events, then their refused events.
+ * A retry after a failure may write some rows twice; the tables are built so that a
+ * copy changes no figure (see sql/clickhouse/0001_events.sql).
+ */
+export async function commitBatches(ch: ClickHouse, batches: PendingBatch[]): Promise<void> {
+  const rows = batches.length === 1 ? batches[0]!.rows : batches.flatMap((b) => b.rows)
+  const rejected = batches.flatMap((b) => b.rejectedRows)
+  if (rows.length > 0) {
+    await ch.client.insert({
+      table: `${ch.database}.events`,
+      values: rows,
+      format: 'JSONEachRow',
+      clickhouse_settings: insertSettings,
+    })
+  }
+  if (rejected.length > 0) {
+    await ch.client.insert({
+      table: `${ch.database}.rejected_events`,
+      values: rejected,
+      format: 'JSONEachRow',
+      clickhouse_settings: insertSettings,
+    })
+  }
+}

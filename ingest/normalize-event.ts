@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto'
+import { correctClockSkew } from './correct-clock-skew.js'
+import { type EventRow, toClickHouseTime } from './event-row.js'
+import type { ModuleCatalogue } from './module-catalogue.js'
+import { resolveModule } from './resolve-module.js'
+import type { TrackingEvent } from './validate-event.js'
+
+export interface NormalizeContext {
+  catalogue: ModuleCatalogue
+  receivedAt: number
+  /** The batch's sentAt, for events that carry none of their own. */
+  sentAt: string | undefined
+  skewToleranceMs: number
+  writeKeyId: string
+}
+
+/** The tenant an event names itself, if any. */
+export function explicitTenant(event: TrackingEvent): string | undefined {
+  if (event.type === 'group') return event.groupId
+  const fromContext = event.context?.groupId
+  if (typeof fromContext === 'string' && fromContext !== '') return fromContext
+  if (typeof fromContext === 'number') return String(fromContext)
+  return undefined
+}
+
+/** The key a user's group membership is remembered under. */
+export const actorOf = (event: TrackingEvent): string => event.userId || event.anonymousId || ''
+
+/**
+ * Turns a valid event into the row ingest and backfill both write. `serialized` is the
+ * event's JSON, which the size check already made: a missing messageId is derived from
+ * it, so an SDK that resends the same payload gets the same id, and a retry stays a
+ * duplicate rather than a second event.
+ */
+export function normalizeEvent(
+  event: TrackingEvent,
+  tenantId: string,
+  serialized: string,
+  ctx: NormalizeContext,
+): EventRow {
+  const { module, kind, path } = resolveModule(event, ctx.catalogue)
+  const time = correctClockSkew(
+    event.timestamp ?? event.originalTimestamp,
+    event.sentAt ?? ctx.sentAt,
+    ctx.receivedAt,
+    ctx.skewToleranceMs,
+  )
+  const properties = 'properties' in event ? event.properties : undefined
+  const traits = 'traits' in event ? event.traits : undefined
+  return {
+    tenant_id: tenantId,
+    timestamp: toClickHouseTime(time),
+    received_at: toClickHouseTime(ctx.receivedAt),
+    message_id:
+      event.messageId ??
+      `gen-${createHash('sha256').update(serialized).digest('hex').slice(0, 32)}`,
+    type: event.type,
+    event: eventName(event),
+    kind,
+    module,
+    user_id: event.userId ?? '',
+    anonymous_id: event.anonymousId ?? '',
+    path,
+    properties: properties ? JSON.stringify(properties) : '{}',
+    context: event.context ? JSON.stringify(event.context) : '{}',
+    traits: traits ? JSON.stringify(traits) : '{}',
+    write_key_id: ctx.writeKeyId,
+  }
+}
+
+function eventName(event: TrackingEvent): string {
+  switch (event.type) {
+    case 'track':
+      return event.event
+    case 'page':
+    case 'screen':
+      return event.name ?? ''
+    case 'alias':
+      return event.previousId
+    default:
+      return ''
+  }
+}

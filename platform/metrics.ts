@@ -1,0 +1,63 @@
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client'
+
+export interface Metrics {
+  registry: Registry
+  eventsAccepted: Counter
+  eventsRejected: Counter<'reason'>
+  requestBatchSize: Histogram
+  insertRows: Histogram
+  insertSeconds: Histogram<'outcome'>
+  requestsRefused: Counter<'code'>
+  queueDepth: Gauge
+}
+
+/** One registry per app, so two apps in one test process do not share counters. */
+export function createMetrics(): Metrics {
+  const registry = new Registry()
+  collectDefaultMetrics({ register: registry, prefix: 'tenantpulse_' })
+  const registers = [registry]
+  return {
+    registry,
+    eventsAccepted: new Counter({
+      name: 'tenantpulse_ingest_events_accepted_total',
+      help: 'Events committed to ClickHouse',
+      registers,
+    }),
+    eventsRejected: new Counter({
+      name: 'tenantpulse_ingest_events_rejected_total',
+      help: 'Events refused, kept in rejected_events',
+      labelNames: ['reason'],
+      registers,
+    }),
+    requestBatchSize: new Histogram({
+      name: 'tenantpulse_ingest_request_events',
+      help: 'Events per tracking request',
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500],
+      registers,
+    }),
+    insertRows: new Histogram({
+      name: 'tenantpulse_ingest_insert_rows',
+      help: 'Rows per group-commit insert',
+      buckets: [1, 10, 100, 500, 1000, 2500, 5000, 10000, 25000],
+      registers,
+    }),
+    insertSeconds: new Histogram({
+      name: 'tenantpulse_ingest_insert_seconds',
+      help: 'Latency of a group-commit insert',
+      labelNames: ['outcome'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    }),
+    requestsRefused: new Counter({
+      name: 'tenantpulse_http_refused_total',
+      help: 'Requests answered with an error, by code',
+      labelNames: ['code'],
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'tenantpulse_ingest_queue_rows',
+      help: 'Rows waiting for or in a ClickHouse insert',
+      registers,
+    }),
+  }
+}

@@ -1,0 +1,36 @@
+import type { FastifyInstance } from 'fastify'
+import { onTestFinished } from 'vitest'
+import { buildApp } from '../api/app.js'
+import { type Runtime, startRuntime } from '../cli/runtime.js'
+import type { ClickHouse } from '../platform/clickhouse.js'
+import { loadConfig } from '../platform/config.js'
+import { createLogger } from '../platform/logger.js'
+import { testDataDir } from './clickhouse.js'
+
+export const writeKey = 'wk_test_0123456789'
+
+export interface TestApp {
+  app: FastifyInstance
+  runtime: Runtime
+}
+
+/** The real app on the file's ClickHouse database, closed when the test ends. */
+export async function buildTestApp(
+  ch: ClickHouse,
+  env: Record<string, string> = {},
+): Promise<TestApp> {
+  const config = loadConfig({
+    DATA_DIR: testDataDir,
+    CLICKHOUSE_DATABASE: ch.database,
+    INGEST_WRITE_KEY: writeKey,
+    LOG_LEVEL: 'silent',
+    ...env,
+  })
+  const runtime = await startRuntime(config, createLogger(config.LOG_LEVEL), { ch })
+  const app = await buildApp(runtime)
+  app.addHook('onClose', () => runtime.close())
+  onTestFinished(() => app.close())
+  return { app, runtime }
+}
+
+export const basicAuth = (key = writeKey) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`

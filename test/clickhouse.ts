@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll } from 'vitest'
+import { type ClickHouse, createClickHouse, queryRows, runCommand } from '../platform/clickhouse.js'
+import { migrateClickHouse } from '../platform/migrate-clickhouse.js'
+
+/** One embedded data directory per test process, as chDB binds one per process. */
+export const testDataDir = path.join(tmpdir(), `tenantpulse-test-${process.pid}`)
+
+/**
+ * A migrated ClickHouse database of its own for the calling test file, dropped after
+ * the file. It refuses any database whose name does not start with `test_`.
+ */
+export async function useTestClickHouse(options: { migrate?: boolean } = {}): Promise<ClickHouse> {
+  const database = `test_${randomBytes(6).toString('hex')}`
+  const ch = createClickHouse({ dataDir: testDataDir, database })
+  if (!ch.database.startsWith('test_')) throw new Error(`refusing to use ${ch.database} in a test`)
+  if (options.migrate !== false) await migrateClickHouse(ch)
+  afterAll(async () => {
+    await runCommand(ch, 'DROP DATABASE IF EXISTS {db:Identifier} SYNC').catch(() => {})
+    await ch.close()
+  })
+  return ch
+}
+
+export { queryRows }
+
+/** Polls until `read` returns a value `done` accepts, for reads that settle later. */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms = 5000,
+): Promise<T> {
+  const until = Date.now() + ms
+  for (;;) {
+    const value = await read()
+    if (done(value) || Date.now() > until) return value
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
