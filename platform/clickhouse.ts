@@ -13,6 +13,10 @@ export interface ClickHouse {
   close(): Promise<void>
 }
 
+// Both engines answer alike: 64-bit integers as strings (a JS number would round them),
+// and our own group commit is the only insert buffering.
+const clickhouseSettings = { async_insert: 0, output_format_json_quote_64bit_integers: 1 } as const
+
 export interface ClickHouseOptions {
   /** A ClickHouse server; unset means the embedded engine under dataDir. */
   url?: string | undefined
@@ -25,8 +29,7 @@ export function createClickHouse(options: ClickHouseOptions): ClickHouse {
   if (options.url) {
     const client = createClient({
       url: options.url,
-      // Our own group commit batches inserts; the server must not buffer them again.
-      clickhouse_settings: { async_insert: 0, output_format_json_quote_64bit_integers: 1 },
+      clickhouse_settings: clickhouseSettings,
       request_timeout: 60_000,
     })
     return { client, database: options.database, kind: 'server', close: () => client.close() }
@@ -39,7 +42,7 @@ export function createClickHouse(options: ClickHouseOptions): ClickHouse {
   const connection = createChdbConnection({ path: dir }) as unknown as NonNullable<
     Parameters<typeof createClient>[0]
   >['connection']
-  const client = createClient({ connection })
+  const client = createClient({ connection, clickhouse_settings: clickhouseSettings })
   return {
     client,
     database: options.database,

@@ -27,7 +27,7 @@ export async function migrateClickHouse(ch: ClickHouse): Promise<string[]> {
     (
       await queryRows<{ version: string; checksum: string }>(
         ch,
-        'SELECT version, any(checksum) AS checksum FROM {db:Identifier}.schema_migrations GROUP BY version',
+        'SELECT version, argMax(checksum, applied_at) AS checksum FROM {db:Identifier}.schema_migrations GROUP BY version',
       )
     ).map((row) => [row.version, row.checksum]),
   )

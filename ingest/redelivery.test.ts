@@ -1,0 +1,99 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { ClickHouse } from '../platform/clickhouse.js'
+import { basicAuth, buildTestApp } from '../test/app.js'
+import { queryRows, useTestClickHouse } from '../test/clickhouse.js'
+
+let ch: ClickHouse
+beforeAll(async () => {
+  ch = await useTestClickHouse()
+})
+
+// Every figure a rule can read, per tenant: the rollup merged as a reader merges it,
+// the traits tables, and the raw table read as rules read it.
+async function figures() {
+  const rollup = await queryRows(
+    ch,
+    `
+    SELECT tenant_id, day, module, kind, user_id, uniqExactMerge(events) AS events, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+    FROM {db:Identifier}.usage_daily GROUP BY tenant_id, day, module, kind, user_id
+    ORDER BY tenant_id, day, module, kind, user_id`,
+  )
+  const perTenant = await queryRows(
+    ch,
+    `
+    SELECT tenant_id, uniqExactMerge(events) AS events, uniqExact(user_id) AS users, uniqExact(day) AS days
+    FROM {db:Identifier}.usage_daily GROUP BY tenant_id ORDER BY tenant_id`,
+  )
+  const traits = await queryRows(
+    ch,
+    'SELECT tenant_id, name, plan, seats, mrr FROM {db:Identifier}.tenant_traits FINAL ORDER BY tenant_id',
+  )
+  const groups = await queryRows(
+    ch,
+    'SELECT user_id, tenant_id FROM {db:Identifier}.user_groups FINAL ORDER BY user_id',
+  )
+  const raw = await queryRows(
+    ch,
+    'SELECT tenant_id, count() AS n FROM {db:Identifier}.events FINAL GROUP BY tenant_id ORDER BY tenant_id',
+  )
+  return { rollup, perTenant, traits, groups, raw }
+}
+
+function batch() {
+  const events: unknown[] = [
+    {
+      type: 'group',
+      userId: 'ann',
+      groupId: 'acme',
+      messageId: 'g1',
+      timestamp: '2026-11-02T08:00:00Z',
+      traits: { name: 'Acme', plan: 'free', seats: 10 },
+    },
+  ]
+  for (let i = 0; i < 60; i++) {
+    const day = 2 + (i % 3)
+    events.push({
+      type: i % 2 ? 'page' : 'track',
+      userId: ['ann', 'bob', 'cy'][i % 3],
+      messageId: `e${i}`,
+      timestamp: `2026-11-0${day}T${String(9 + (i % 8)).padStart(2, '0')}:00:00Z`,
+      context: { groupId: i % 4 === 0 ? 'globex' : 'acme' },
+      ...(i % 2
+        ? { properties: { path: i % 5 ? '/reports/x' : '/pricing/analytics' } }
+        : { event: 'Workflow Run', properties: { module: 'automation' } }),
+    })
+  }
+  return { batch: events, sentAt: new Date().toISOString() }
+}
+
+describe('when the same batch is delivered twice', () => {
+  it('changes no rollup figure, trait or per-tenant count', async () => {
+    const { app } = await buildTestApp(ch)
+    const send = () =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/batch',
+        headers: { authorization: basicAuth() },
+        payload: batch(),
+      })
+    expect((await send()).statusCode).toBe(200)
+    const once = await figures()
+    expect(once.perTenant).toEqual([
+      { tenant_id: 'acme', events: '45', users: '3', days: '3' },
+      { tenant_id: 'globex', events: '15', users: '3', days: '3' },
+    ])
+    expect(once.traits).toEqual([
+      { tenant_id: 'acme', name: 'Acme', plan: 'free', seats: 10, mrr: null },
+    ])
+
+    expect((await send()).statusCode).toBe(200)
+    expect((await send()).statusCode).toBe(200)
+    const rawCopies = await queryRows<{ n: string }>(
+      ch,
+      'SELECT count() AS n FROM {db:Identifier}.events',
+    )
+    // The copies are really there before any merge: the figures hold despite them.
+    expect(Number(rawCopies[0]!.n)).toBeGreaterThan(61)
+    expect(await figures()).toEqual(once)
+  })
+})
