@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     strict: false,
     options: { help: { type: 'boolean', short: 'h' } },
   })
-  const [command, ...rest] = positionals
+  const [command] = positionals
   if (values.help || command === undefined || command === 'help') {
     process.stdout.write(`${usage}\n`)
     return command === undefined && !values.help ? 1 : 0
@@ -58,7 +58,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'bench': {
       const { runBench } = await import('../bench/run.js')
-      return runBench(rest, config)
+      return runBench(argv.slice(argv.indexOf('bench') + 1), config)
     }
     default:
       process.stderr.write(`unknown command: ${command}\n\n${usage}\n`)

@@ -8,7 +8,11 @@ export interface PendingBatch {
 
 // Pinned so that a server's defaults cannot change what an acknowledgement means: the
 // insert returns only once the rows are in parts on disk (no server-side buffering).
-const insertSettings = { async_insert: 0, wait_for_async_insert: 1 } as const
+const insertSettings = {
+  async_insert: 0,
+  wait_for_async_insert: 1,
+  input_format_json_read_objects_as_strings: 1,
+} as const
 
 /**
  * Writes the requests of one group commit: their events, then their refused events.

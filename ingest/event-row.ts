@@ -1,4 +1,10 @@
-/** A row of the ClickHouse `events` table, as JSONEachRow sends it. */
+export type JsonObject = Record<string, unknown>
+
+/**
+ * A row of the ClickHouse `events` table, as JSONEachRow sends it. The JSON columns
+ * travel as objects and ClickHouse stores their text (input_format_json_read_objects_as_strings),
+ * so each event is serialised once, not once per column and again for the row.
+ */
 export interface EventRow {
   tenant_id: string
   timestamp: string
@@ -11,9 +17,9 @@ export interface EventRow {
   user_id: string
   anonymous_id: string
   path: string
-  properties: string
-  context: string
-  traits: string
+  properties: JsonObject
+  context: JsonObject
+  traits: JsonObject
   write_key_id: string
 }
 

@@ -61,7 +61,7 @@ export function createIngestService(deps: IngestDeps) {
     maxBatch: config.INGEST_FLUSH_ROWS,
     maxWaitMs: config.INGEST_FLUSH_MS,
     maxQueued: config.INGEST_QUEUE_MAX_ROWS,
-    concurrency: 1,
+    concurrency: config.INGEST_INSERT_CONCURRENCY,
     onFlush(rows, seconds, error) {
       metrics.queueDepth.set(commit.depth)
       metrics.insertRows.observe(rows)

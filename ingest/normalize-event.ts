@@ -8,6 +8,8 @@ import type { TrackingEvent } from './validate-event.js'
 export interface NormalizeContext {
   catalogue: ModuleCatalogue
   receivedAt: number
+  /** receivedAt as ClickHouse text, made once per request. */
+  receivedAtText: string
   /** The batch's sentAt, for events that carry none of their own. */
   sentAt: string | undefined
   skewToleranceMs: number
@@ -27,15 +29,13 @@ export function explicitTenant(event: TrackingEvent): string | undefined {
 export const actorOf = (event: TrackingEvent): string => event.userId || event.anonymousId || ''
 
 /**
- * Turns a valid event into the row ingest and backfill both write. `serialized` is the
- * event's JSON, which the size check already made: a missing messageId is derived from
- * it, so an SDK that resends the same payload gets the same id, and a retry stays a
- * duplicate rather than a second event.
+ * Turns a valid event into the row ingest and backfill both write. A missing messageId
+ * is derived from the event's content, so an SDK that resends the same payload gets
+ * the same id, and a retry stays a duplicate rather than becoming a second event.
  */
 export function normalizeEvent(
   event: TrackingEvent,
   tenantId: string,
-  serialized: string,
   ctx: NormalizeContext,
 ): EventRow {
   const { module, kind, path } = resolveModule(event, ctx.catalogue)
@@ -50,10 +50,8 @@ export function normalizeEvent(
   return {
     tenant_id: tenantId,
     timestamp: toClickHouseTime(time),
-    received_at: toClickHouseTime(ctx.receivedAt),
-    message_id:
-      event.messageId ??
-      `gen-${createHash('sha256').update(serialized).digest('hex').slice(0, 32)}`,
+    received_at: ctx.receivedAtText,
+    message_id: event.messageId ?? derivedMessageId(event),
     type: event.type,
     event: eventName(event),
     kind,
@@ -61,11 +59,16 @@ export function normalizeEvent(
     user_id: event.userId ?? '',
     anonymous_id: event.anonymousId ?? '',
     path,
-    properties: properties ? JSON.stringify(properties) : '{}',
-    context: event.context ? JSON.stringify(event.context) : '{}',
-    traits: traits ? JSON.stringify(traits) : '{}',
+    properties: properties ?? {},
+    context: event.context ?? {},
+    traits: traits ?? {},
     write_key_id: ctx.writeKeyId,
   }
+}
+
+function derivedMessageId(event: TrackingEvent): string {
+  const { sentAt: _sentAt, ...content } = event
+  return `gen-${createHash('sha256').update(JSON.stringify(content)).digest('hex').slice(0, 32)}`
 }
 
 function eventName(event: TrackingEvent): string {

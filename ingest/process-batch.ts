@@ -40,7 +40,6 @@ export interface BatchProcessorOptions {
 interface Checked {
   index: number
   event: TrackingEvent
-  serialized: string
   tenant: string | undefined
 }
 
@@ -54,13 +53,7 @@ export function createBatchProcessor(options: BatchProcessorOptions) {
   return async function processBatch(input: BatchInput): Promise<BatchResult> {
     const result: BatchResult = { rows: [], rejectedRows: [], rejected: [], groups: [] }
     const receivedAtText = toClickHouseTime(input.receivedAt)
-    const refuse = (
-      index: number,
-      raw: unknown,
-      serialized: string,
-      reason: RejectReason,
-      detail: string,
-    ) => {
+    const refuse = (index: number, raw: unknown, reason: RejectReason, detail: string) => {
       const messageId = messageIdOf(raw)
       result.rejected.push({ index, messageId, reason, message: detail })
       result.rejectedRows.push({
@@ -69,64 +62,61 @@ export function createBatchProcessor(options: BatchProcessorOptions) {
         reason,
         detail,
         message_id: messageId ?? '',
-        payload: serialized,
+        payload: payloadOf(raw, limits.maxEventBytes),
       })
     }
 
     const checked: Checked[] = []
     const needLookup = new Set<string>()
-    input.events.forEach((original, index) => {
+    for (const [index, original] of input.events.entries()) {
       const raw = withBatchContext(original, input.context)
-      const serialized = safeStringify(raw)
-      if (serialized === undefined) {
-        return refuse(index, raw, '', 'too_deep', 'the event cannot be serialised')
-      }
-      if (Buffer.byteLength(serialized) > limits.maxEventBytes) {
-        return refuse(
-          index,
-          raw,
-          serialized.slice(0, limits.maxEventBytes),
-          'too_large',
-          `the event is larger than ${limits.maxEventBytes} bytes`,
-        )
-      }
       const shape = checkJsonLimits(raw, limits)
-      if (!shape.ok) return refuse(index, raw, serialized, shape.reason, shape.detail)
+      if (!shape.ok) {
+        refuse(index, raw, shape.reason, shape.detail)
+        continue
+      }
+      // Only an event that might be over the limit pays for the exact count.
+      const maxBytes = limits.maxEventBytes
+      if (
+        shape.value.approxBytes * 3 > maxBytes &&
+        Buffer.byteLength(JSON.stringify(raw)) > maxBytes
+      ) {
+        refuse(index, raw, 'too_large', `the event is larger than ${maxBytes} bytes`)
+        continue
+      }
       const valid = validateEvent(raw)
-      if (!valid.ok) return refuse(index, raw, serialized, valid.reason, valid.detail)
+      if (!valid.ok) {
+        refuse(index, raw, valid.reason, valid.detail)
+        continue
+      }
       const tenant = explicitTenant(valid.value)
-      if (tenant === undefined && actorOf(valid.value) !== '') needLookup.add(actorOf(valid.value))
-      checked.push({ index, event: valid.value, serialized, tenant })
-    })
+      if (tenant === undefined) needLookup.add(actorOf(valid.value))
+      checked.push({ index, event: valid.value, tenant })
+    }
 
     const known =
       needLookup.size > 0 ? await userGroups.lookup(needLookup) : new Map<string, string>()
     const ctx = {
       catalogue,
       receivedAt: input.receivedAt,
+      receivedAtText,
       sentAt: input.sentAt,
       skewToleranceMs,
       writeKeyId: input.writeKeyId,
     }
-    for (const { index, event, serialized, tenant } of checked) {
+    for (const { index, event, tenant } of checked) {
       const actor = actorOf(event)
       // A group call earlier in the same batch counts for the events after it.
       const tenantId = tenant ?? known.get(actor)
       if (tenantId === undefined) {
-        refuse(
-          index,
-          event,
-          serialized,
-          'no_tenant',
-          'no context.groupId, and the user has joined no group',
-        )
+        refuse(index, event, 'no_tenant', 'no context.groupId, and the user has joined no group')
         continue
       }
       if (event.type === 'group' && actor !== '') {
         known.set(actor, tenantId)
         result.groups.push([actor, tenantId])
       }
-      result.rows.push(normalizeEvent(event, tenantId, serialized, ctx))
+      result.rows.push(normalizeEvent(event, tenantId, ctx))
     }
     // Tenant refusals come from the second pass; the answer lists events in batch order.
     result.rejected.sort((a, b) => a.index - b.index)
@@ -145,11 +135,13 @@ function withBatchContext(raw: unknown, context: Record<string, unknown> | undef
   return { ...raw, context: merged }
 }
 
-function safeStringify(value: unknown): string | undefined {
+/** The refused event as text for rejected_events, cut at the event size limit. */
+function payloadOf(raw: unknown, maxBytes: number): string {
   try {
-    return JSON.stringify(value)
+    return (JSON.stringify(raw) ?? '').slice(0, maxBytes)
   } catch {
-    return undefined
+    // Too deep to serialise: the reason says so, and there is nothing to keep.
+    return ''
   }
 }
 

@@ -42,6 +42,8 @@ const configSchema = z.object({
   // Rows waiting for ClickHouse beyond which requests get 503 + Retry-After.
   INGEST_QUEUE_MAX_ROWS: int(100_000, 1),
   INGEST_RETRY_AFTER_SECONDS: int(5, 1),
+  // Inserts in flight at once: while one is written, the next batch fills and goes.
+  INGEST_INSERT_CONCURRENCY: int(2, 1),
 
   MODULES_FILE: z.string().min(1).optional(),
 })
