@@ -1,0 +1,228 @@
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import path from 'node:path'
+import { PGlite, types } from '@electric-sql/pglite'
+import pg from 'pg'
+
+/**
+ * One data-access interface over plain SQL for both engines: PGlite in-process, or a
+ * Postgres server through a pg.Pool. Values come back the same way from both:
+ *
+ * - int8 (bigint ids, count(*)) as decimal strings: ids are opaque and exact, and a
+ *   count is read with Number(). pg does this by default; PGlite is told to.
+ * - numeric (money) as strings, timestamptz as Date, jsonb parsed, arrays as arrays.
+ * - jsonb parameters: pass JSON text (see jsonParam). pg would send a JS array as a
+ *   Postgres array literal, which jsonb refuses.
+ * - One statement per query() call: PGlite runs each on the extended protocol.
+ */
+export interface QueryResult<T> {
+  rows: T[]
+  rowCount: number
+}
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<T>>
+}
+
+export type Tx = Queryable
+
+export interface Db extends Queryable {
+  readonly kind: 'embedded' | 'server'
+  /** Commits when fn resolves, rolls back when it throws. Use tx, never db, inside. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>
+  close(): Promise<void>
+}
+
+export interface PostgresOptions {
+  /** A Postgres server; unset means PGlite under `${dataDir}/postgres`. */
+  url?: string | undefined
+  dataDir: string
+  /** Server only: pool size (default 10). */
+  maxConnections?: number
+  /** Server only: an idle pooled connection failed; the pool has dropped it already. */
+  onIdleError?: (error: Error) => void
+}
+
+export class EmbeddedPostgresBusyError extends Error {
+  override name = 'EmbeddedPostgresBusyError'
+}
+
+export const jsonParam = (value: unknown): string => JSON.stringify(value)
+
+/** The one place that decides which Postgres the process talks to. */
+export async function createPostgres(options: PostgresOptions): Promise<Db> {
+  return options.url ? createServerDb(options.url, options) : createEmbeddedDb(options.dataDir)
+}
+
+// A query on the Db itself from inside one of its transactions is a bug: on PGlite it
+// waits for the transaction that waits for it (a deadlock), on a server it runs outside
+// the transaction. Both engines refuse it, so the bug shows in every test run.
+const openTransactions = new AsyncLocalStorage<ReadonlySet<object>>()
+
+function refuseInsideTransaction(owner: object): void {
+  if (openTransactions.getStore()?.has(owner)) {
+    throw new Error('db.query() called inside db.transaction(); use the tx it was given')
+  }
+}
+
+function runInTransactionScope<T>(owner: object, fn: () => Promise<T>): Promise<T> {
+  const open = new Set(openTransactions.getStore() ?? [])
+  open.add(owner)
+  return openTransactions.run(open, fn)
+}
+
+function guardedTx(query: Queryable['query']): { tx: Tx; end: () => void } {
+  let ended = false
+  const tx: Tx = {
+    query: (sql, params) => {
+      if (ended) return Promise.reject(new Error('query on a finished transaction'))
+      return query(sql, params)
+    },
+  }
+  const end = () => {
+    ended = true
+  }
+  return { tx, end }
+}
+
+function createServerDb(url: string, options: PostgresOptions): Db {
+  const pool = new pg.Pool({ connectionString: url, max: options.maxConnections ?? 10 })
+  // Without a listener an idle connection's error (a server restart) kills the process.
+  pool.on('error', (error) => options.onIdleError?.(error))
+  const db: Db = {
+    kind: 'server',
+    async query<T>(sql: string, params?: readonly unknown[]) {
+      refuseInsideTransaction(db)
+      const result = await pool.query(sql, params as unknown[] | undefined)
+      return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 }
+    },
+    async transaction(fn) {
+      refuseInsideTransaction(db)
+      const client = await pool.connect()
+      const { tx, end } = guardedTx(async <T>(sql: string, params?: readonly unknown[]) => {
+        const result = await client.query(sql, params as unknown[] | undefined)
+        return { rows: result.rows as T[], rowCount: result.rowCount ?? 0 }
+      })
+      try {
+        await client.query('BEGIN')
+        const value = await runInTransactionScope(db, () => fn(tx))
+        end()
+        await client.query('COMMIT')
+        client.release()
+        return value
+      } catch (error) {
+        end()
+        try {
+          await client.query('ROLLBACK')
+          client.release()
+        } catch (rollbackError) {
+          // A connection that cannot roll back is broken: destroy it, not reuse it.
+          client.release(rollbackError as Error)
+        }
+        throw error
+      }
+    },
+    close: () => pool.end(),
+  }
+  return db
+}
+
+async function createEmbeddedDb(dataDir: string): Promise<Db> {
+  mkdirSync(dataDir, { recursive: true })
+  const dir = path.join(dataDir, 'postgres')
+  const release = lockEmbeddedDirectory(path.join(dataDir, 'postgres.pid'), dir)
+  let lite: PGlite
+  try {
+    lite = await PGlite.create(dir, { parsers: { [types.INT8]: (value: string) => value } })
+  } catch (error) {
+    release()
+    throw error
+  }
+  const run = async <T>(
+    target: Pick<PGlite, 'query'>,
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<QueryResult<T>> => {
+    const result = await target.query<T>(sql, params as unknown[] | undefined)
+    return { rows: result.rows, rowCount: result.rowCount ?? result.affectedRows ?? 0 }
+  }
+  const db: Db = {
+    kind: 'embedded',
+    query(sql, params) {
+      refuseInsideTransaction(db)
+      return run(lite, sql, params)
+    },
+    // PGlite is one connection. Its transaction() holds the mutex that every query()
+    // takes, so other callers' statements wait instead of landing inside this one.
+    transaction(fn) {
+      refuseInsideTransaction(db)
+      return lite.transaction(async (liteTx) => {
+        const { tx, end } = guardedTx((sql, params) => run(liteTx, sql, params))
+        try {
+          return await runInTransactionScope(db, () => fn(tx))
+        } finally {
+          end()
+        }
+      })
+    },
+    async close() {
+      try {
+        await lite.close()
+      } finally {
+        release()
+      }
+    },
+  }
+  return db
+}
+
+const heldLocks = new Set<string>()
+
+/**
+ * PGlite does not guard its directory: a second instance, in this process or another,
+ * would corrupt it. A pid file does: a live owner makes us refuse, a dead one (a
+ * crash) is taken over. Embedded mode shares one Db per process.
+ */
+function lockEmbeddedDirectory(lockFile: string, dir: string): () => void {
+  const busy = (owner: number) =>
+    new EmbeddedPostgresBusyError(
+      `the embedded Postgres in ${dir} is in use by ${owner === process.pid ? 'this process' : `process ${owner}`}. ` +
+        'Embedded mode shares one database handle per process; stop the other one, ' +
+        'use another DATA_DIR, or set DATABASE_URL to share a Postgres server.',
+    )
+  if (heldLocks.has(lockFile)) throw busy(process.pid)
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = openSync(lockFile, 'wx')
+      writeSync(fd, String(process.pid))
+      closeSync(fd)
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error
+      const owner = Number(readFileSync(lockFile, 'utf8'))
+      if (owner !== process.pid && isAlive(owner)) throw busy(owner)
+      rmSync(lockFile, { force: true })
+    }
+  }
+  heldLocks.add(lockFile)
+  let released = false
+  return () => {
+    if (released) return
+    released = true
+    heldLocks.delete(lockFile)
+    rmSync(lockFile, { force: true })
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
