@@ -10,6 +10,9 @@ const usage = `Usage: tenantpulse <command>
 Commands:
   serve      start the HTTP API (tracking API, health, metrics); applies migrations first
   migrate    apply the ClickHouse migrations and exit
+  sql        run one read-only query on ClickHouse and print the rows as JSON lines,
+             e.g. tenantpulse sql "SELECT count() FROM {db:Identifier}.events"
+             (embedded ClickHouse: only while no server runs on the same DATA_DIR)
   bench      run a benchmark: bench ingest
 
 Configuration comes from environment variables; see .env.example.`
@@ -56,6 +59,31 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0
     }
+    case 'sql': {
+      const query = positionals.slice(1).join(' ')
+      if (query === '') {
+        process.stderr.write('usage: tenantpulse sql "<query>"\n')
+        return 1
+      }
+      const ch = createClickHouse({
+        url: config.CLICKHOUSE_URL,
+        dataDir: config.dataDir,
+        database: config.CLICKHOUSE_DATABASE,
+      })
+      try {
+        const result = await ch.client.query({
+          query,
+          format: 'JSONEachRow',
+          query_params: { db: ch.database },
+          // A look, never a change: the engine refuses writes and DDL in this mode.
+          clickhouse_settings: { readonly: '1' },
+        })
+        for (const row of await result.json()) process.stdout.write(`${JSON.stringify(row)}\n`)
+      } finally {
+        await ch.close()
+      }
+      return 0
+    }
     case 'bench': {
       const { runBench } = await import('../bench/run.js')
       return runBench(argv.slice(argv.indexOf('bench') + 1), config)
@@ -70,7 +98,11 @@ try {
   const code = await main(process.argv.slice(2))
   if (code >= 0) process.exit(code)
 } catch (error) {
-  if (error instanceof ConfigError || (error as Error).name === 'EmbeddedDirectoryBusyError') {
+  // Expected failures (bad configuration, a busy data directory, a refused query) are
+  // one line for the person at the terminal; anything else keeps its stack.
+  // By constructor name: chDB throws ClickHouseError from its own copy of the client.
+  const known = ['EmbeddedDirectoryBusyError', 'MigrationError', 'ClickHouseError']
+  if (error instanceof ConfigError || known.includes((error as Error).constructor.name)) {
     process.stderr.write(`tenantpulse: ${(error as Error).message}\n`)
     process.exit(2)
   }

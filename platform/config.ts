@@ -48,6 +48,9 @@ const configSchema = z.object({
   MODULES_FILE: z.string().min(1).optional(),
 })
 
+/** The variable names, for docs checks: .env.example and README list each one. */
+export const configKeys = Object.keys(configSchema.shape)
+
 export type Config = Readonly<z.infer<typeof configSchema>> & {
   readonly dataDir: string
   readonly modulesFile: string
