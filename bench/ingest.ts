@@ -14,7 +14,20 @@ import type { LoadOrder, LoadResult } from './load-client.js'
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
+// CPU seconds of the whole server process (its event loop and the engine's threads)
+// per second of a phase, beside the load client's: where the two cores went.
+let serverCpu = process.cpuUsage()
+let serverLoop = performance.eventLoopUtilization()
+function takeServerCpu(): { cores: number; loop: number } {
+  const used = process.cpuUsage(serverCpu)
+  const loop = performance.eventLoopUtilization(serverLoop)
+  serverCpu = process.cpuUsage()
+  serverLoop = performance.eventLoopUtilization()
+  return { cores: (used.user + used.system) / 1e6, loop: loop.utilization }
+}
+
 function load(order: LoadOrder): Promise<LoadResult> {
+  takeServerCpu()
   const child = fork(path.join(import.meta.dirname, 'load-client.ts'), {
     execArgv: ['--import', 'tsx'],
   })
@@ -27,6 +40,8 @@ function load(order: LoadOrder): Promise<LoadResult> {
 
 function report(name: string, r: LoadResult) {
   const ms = r.latenciesMs.sort((a, b) => a - b)
+  const server = takeServerCpu()
+  const cpu = `cpu: server ${fmt(server.cores / r.seconds, 2)} cores (event loop ${fmt(100 * server.loop)}% busy), load client ${fmt(r.cpuSeconds / r.seconds, 2)}`
   const failed =
     Object.entries(r.failures)
       .map(([k, v]) => `${k}×${v}`)
@@ -34,7 +49,7 @@ function report(name: string, r: LoadResult) {
   console.log(
     `${name.padEnd(34)} ${fmt(r.events / r.seconds).padStart(9)} events/s acknowledged  ` +
       `p50 ${fmt(quantile(ms, 0.5), 1)} ms  p99 ${fmt(quantile(ms, 0.99), 1)} ms  ` +
-      `(${fmt(r.requests)} requests in ${fmt(r.seconds, 1)} s; failed: ${failed})`,
+      `(${fmt(r.requests)} requests in ${fmt(r.seconds, 1)} s; failed: ${failed}; ${cpu})`,
   )
   return r.events / r.seconds
 }
@@ -69,8 +84,9 @@ export async function benchIngest(args: string[]): Promise<number> {
     // Warm-up: JIT, the first parts, the user-group cache.
     await load({ ...base, mode: 'closed', clients: 8, durationMs: 2000, runId: 'warm' })
 
-    const closed = await load({ ...base, mode: 'closed', clients: 64, runId: 'closed' })
-    const acknowledged = report('HTTP, 64 clients, closed loop', closed)
+    const clients = Number(args.find((a) => a.startsWith('--clients='))?.slice(10) ?? 256)
+    const closed = await load({ ...base, mode: 'closed', clients, runId: 'closed' })
+    const acknowledged = report(`HTTP, ${clients} clients, closed loop`, closed)
     await printInserts(runtime)
     const open = await load({
       ...base,
@@ -80,6 +96,15 @@ export async function benchIngest(args: string[]): Promise<number> {
       runId: 'open',
     })
     report('HTTP, 50,000 events/s offered', open)
+    await printInserts(runtime)
+    const half = await load({
+      ...base,
+      mode: 'open',
+      clients: 64,
+      requestsPerSecond: 250,
+      runId: 'half',
+    })
+    report('HTTP, 25,000 events/s offered', half)
     await printInserts(runtime)
 
     // The ceiling: the rows of a request, normalised once, inserted straight with the
@@ -104,7 +129,7 @@ export async function benchIngest(args: string[]): Promise<number> {
     )
     console.log(`\nratio acknowledged / ceiling: ${fmt(acknowledged / ceiling, 2)}`)
     console.log(
-      `peak RSS: server ${fmt(process.resourceUsage().maxRSS / 1024)} MB, load client ${fmt(Math.max(closed.maxRssBytes, open.maxRssBytes) / 2 ** 20)} MB`,
+      `peak RSS: server ${fmt(process.resourceUsage().maxRSS / 1024)} MB, load client ${fmt(Math.max(closed.maxRssBytes, open.maxRssBytes, half.maxRssBytes) / 2 ** 20)} MB`,
     )
   } finally {
     await app.close()

@@ -1,4 +1,6 @@
+import { Readable } from 'node:stream'
 import type { ClickHouse } from '../platform/clickhouse.js'
+import { encodeEventRows, eventColumns } from './encode-rows.js'
 import type { EventRow, RejectedRow } from './event-row.js'
 
 export interface PendingBatch {
@@ -25,8 +27,9 @@ export async function commitBatches(ch: ClickHouse, batches: PendingBatch[]): Pr
   if (rows.length > 0) {
     await ch.client.insert({
       table: `${ch.database}.events`,
-      values: rows,
-      format: 'JSONEachRow',
+      columns: [...eventColumns],
+      values: Readable.from([encodeEventRows(rows)], { objectMode: false }),
+      format: 'TabSeparated',
       clickhouse_settings: insertSettings,
     })
   }

@@ -14,14 +14,14 @@ async function figures() {
   const rollup = await queryRows(
     ch,
     `
-    SELECT tenant_id, day, module, kind, user_id, uniqExactMerge(events) AS events, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+    SELECT tenant_id, day, module, kind, user_id, groupBitmapMerge(events) AS events, min(first_seen) AS first_seen, max(last_seen) AS last_seen
     FROM {db:Identifier}.usage_daily GROUP BY tenant_id, day, module, kind, user_id
     ORDER BY tenant_id, day, module, kind, user_id`,
   )
   const perTenant = await queryRows(
     ch,
     `
-    SELECT tenant_id, uniqExactMerge(events) AS events, uniqExact(user_id) AS users, uniqExact(day) AS days
+    SELECT tenant_id, groupBitmapMerge(events) AS events, uniqExact(user_id) AS users, uniqExact(day) AS days
     FROM {db:Identifier}.usage_daily GROUP BY tenant_id ORDER BY tenant_id`,
   )
   const traits = await queryRows(

@@ -3,7 +3,10 @@
 -- A materialized view sees every insert, copies included, so no figure here may be a
 -- plain count: `events` is the set of distinct message-id hashes (a redelivered event
 -- adds a hash already in the set), and the rest are min / max, which a copy cannot
--- move. Read events with uniqExactMerge(events) grouped by the key.
+-- move. Read events with groupBitmapMerge(events) grouped by the key.
+--
+-- The set is a roaring bitmap (exact, like uniqExact): building it costs a fraction of
+-- uniqExact's hash sets on insert, the hot path (bench:ingest).
 CREATE TABLE IF NOT EXISTS {db:Identifier}.usage_daily
 (
     tenant_id   LowCardinality(String),
@@ -11,7 +14,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.usage_daily
     module      LowCardinality(String),
     kind        LowCardinality(String),
     user_id     String,
-    events      AggregateFunction(uniqExact, UInt64),
+    events      AggregateFunction(groupBitmap, UInt64),
     first_seen  SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
     last_seen   SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
 )
@@ -27,7 +30,7 @@ SELECT
     module,
     kind,
     if(user_id != '', user_id, anonymous_id) AS user_id,
-    uniqExactState(sipHash64(message_id)) AS events,
+    groupBitmapState(sipHash64(message_id)) AS events,
     min(timestamp) AS first_seen,
     max(timestamp) AS last_seen
 FROM {db:Identifier}.events
