@@ -448,3 +448,21 @@ describe('when the service is asked for its health', () => {
     expect(metrics).toContain('tenantpulse_ingest_queue_rows')
   })
 })
+
+describe('when values hold tabs, line breaks, backslashes, quotes and non-Latin text', () => {
+  it('stores them exactly', async () => {
+    const messageId = uid('text')
+    const name = 'Tab\there\nline\\slash "quoted" é 中文 🎉\r'
+    const res = await post('/v1/track', {
+      userId: 'u\t1',
+      event: name,
+      messageId,
+      context: { groupId: 'text\\co' },
+      properties: { note: name },
+    })
+    expect(res.status).toBe(200)
+    const [row] = await stored([messageId])
+    expect(row).toMatchObject({ event: name, user_id: 'u\t1', tenant_id: 'text\\co' })
+    expect(JSON.parse(row!.properties!)).toEqual({ note: name })
+  })
+})
