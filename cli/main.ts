@@ -8,7 +8,10 @@ import { startServer } from './runtime.js'
 const usage = `Usage: tenantpulse <command>
 
 Commands:
-  serve      start the HTTP API (tracking API, health, metrics); applies migrations first
+  serve      start the HTTP API and the job workers in one process; applies migrations
+             first (--no-workers: the API alone, for a deployment with separate workers)
+  worker     start the job workers alone (needs CLICKHOUSE_URL and DATABASE_URL servers,
+             since the embedded engines belong to one process)
   migrate    apply the ClickHouse migrations and exit
   sql        run one read-only query on ClickHouse and print the rows as JSON lines,
              e.g. tenantpulse sql "SELECT count() FROM {db:Identifier}.events"
@@ -32,11 +35,15 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig()
   const log = createLogger(config.LOG_LEVEL)
   switch (command) {
-    case 'serve': {
-      const app = await startServer(config, log)
+    case 'serve':
+    case 'worker': {
+      const server = await startServer(config, log, {
+        http: command === 'serve',
+        workers: command === 'worker' || !argv.includes('--no-workers'),
+      })
       const stop = async (signal: string) => {
         log.info({ signal }, 'shutting down')
-        await app.close()
+        await server.close()
         process.exit(0)
       }
       process.once('SIGTERM', stop)
@@ -101,7 +108,13 @@ try {
   // Expected failures (bad configuration, a busy data directory, a refused query) are
   // one line for the person at the terminal; anything else keeps its stack.
   // By constructor name: chDB throws ClickHouseError from its own copy of the client.
-  const known = ['EmbeddedDirectoryBusyError', 'MigrationError', 'ClickHouseError']
+  const known = [
+    'EmbeddedDirectoryBusyError',
+    'EmbeddedPostgresBusyError',
+    'RedisUnavailableError',
+    'MigrationError',
+    'ClickHouseError',
+  ]
   if (error instanceof ConfigError || known.includes((error as Error).constructor.name)) {
     process.stderr.write(`tenantpulse: ${(error as Error).message}\n`)
     process.exit(2)

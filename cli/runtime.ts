@@ -2,17 +2,28 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { type AppDeps, buildApp } from '../api/app.js'
+import { migratePostgres } from '../crm/migrate.js'
 import { createIngestService } from '../ingest/ingest-service.js'
 import { loadModuleCatalogue } from '../ingest/module-catalogue.js'
 import { createWriteKeyStore, hashSecret } from '../ingest/write-keys.js'
+import { startWorkers, type WorkerOptions, type Workers } from '../jobs/workers.js'
 import { type ClickHouse, createClickHouse } from '../platform/clickhouse.js'
 import type { Config } from '../platform/config.js'
 import type { Logger } from '../platform/logger.js'
 import { createMetrics } from '../platform/metrics.js'
 import { migrateClickHouse } from '../platform/migrate-clickhouse.js'
+import { createPostgres, type Db } from '../platform/postgres.js'
+import { connectRedis, type RedisHandle } from '../platform/redis.js'
 
 export interface Runtime extends AppDeps {
+  db: Db
   close(): Promise<void>
+}
+
+export interface Engines {
+  /** Engines a test shares across runtimes; they stay open when the runtime closes. */
+  ch?: ClickHouse
+  db?: Db
 }
 
 /**
@@ -22,20 +33,27 @@ export interface Runtime extends AppDeps {
 export async function startRuntime(
   config: Config,
   log: Logger,
-  engines: { ch?: ClickHouse } = {},
+  engines: Engines = {},
 ): Promise<Runtime> {
-  // Tests pass engines they share across apps; those are theirs to close.
-  const ownsClickHouse = engines.ch === undefined
-  const ch =
-    engines.ch ??
-    createClickHouse({
-      url: config.CLICKHOUSE_URL,
-      dataDir: config.dataDir,
-      database: config.CLICKHOUSE_DATABASE,
-    })
+  const owned: Array<() => Promise<void>> = []
+  const closeOwned = async () => {
+    for (const close of owned.reverse()) await close()
+  }
   try {
-    const applied = await migrateClickHouse(ch)
-    if (applied.length > 0) log.info({ applied }, 'clickhouse migrations applied')
+    const ch =
+      engines.ch ??
+      createClickHouse({
+        url: config.CLICKHOUSE_URL,
+        dataDir: config.dataDir,
+        database: config.CLICKHOUSE_DATABASE,
+      })
+    if (!engines.ch) owned.push(() => ch.close())
+    const db =
+      engines.db ?? (await createPostgres({ url: config.DATABASE_URL, dataDir: config.dataDir }))
+    if (!engines.db) owned.push(() => db.close())
+    const applied = [...(await migrateClickHouse(ch)), ...(await migratePostgres(db))]
+    if (applied.length > 0) log.info({ applied }, 'migrations applied')
+
     const metrics = createMetrics()
     const writeKeys = createWriteKeyStore(loadWriteKeyHashes(config, log))
     const ingest = createIngestService({
@@ -49,15 +67,44 @@ export async function startRuntime(
       config,
       log,
       ch,
+      db,
       metrics,
       ingest,
       async close() {
         await ingest.close()
-        if (ownsClickHouse) await ch.close()
+        await closeOwned()
       },
     }
   } catch (error) {
-    if (ownsClickHouse) await ch.close()
+    await closeOwned()
+    throw error
+  }
+}
+
+/** Redis and the BullMQ workers on top of a runtime; closed before it. */
+export async function startJobs(
+  runtime: Runtime,
+  workerOptions: WorkerOptions = {},
+): Promise<{ workers: Workers; redis: RedisHandle; close(): Promise<void> }> {
+  const { config, log } = runtime
+  const redis = await connectRedis({
+    url: config.REDIS_URL,
+    dataDir: config.dataDir,
+    autoStart: config.REDIS_AUTOSTART,
+    log,
+  })
+  try {
+    const workers = await startWorkers({ ...runtime, redis: redis.redis }, workerOptions)
+    return {
+      workers,
+      redis,
+      async close() {
+        await workers.close()
+        await redis.close()
+      },
+    }
+  } catch (error) {
+    await redis.close()
     throw error
   }
 }
@@ -87,10 +134,31 @@ function loadWriteKeyHashes(config: Config, log: Logger): Uint8Array[] {
   return hashes
 }
 
-export async function startServer(config: Config, log: Logger) {
+/**
+ * `serve`: the HTTP API, and unless told otherwise the workers in the same process (the
+ * embedded engines bind their data to one process). `worker`: the workers alone.
+ */
+export async function startServer(
+  config: Config,
+  log: Logger,
+  options: { http: boolean; workers: boolean },
+) {
   const runtime = await startRuntime(config, log)
-  const app = await buildApp(runtime)
-  app.addHook('onClose', () => runtime.close())
-  await app.listen({ host: config.HOST, port: config.PORT })
-  return app
+  const jobs = options.workers
+    ? await startJobs(runtime).catch(async (error) => {
+        await runtime.close()
+        throw error
+      })
+    : undefined
+  const app = options.http ? await buildApp(runtime) : undefined
+  if (app) await app.listen({ host: config.HOST, port: config.PORT })
+  return {
+    async close() {
+      // The order of a graceful stop: no new requests, then no new jobs (running ones
+      // finish), then the commit queue drains, then the engines close.
+      await app?.close()
+      await jobs?.close()
+      await runtime.close()
+    },
+  }
 }

@@ -1,11 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouse } from '../platform/clickhouse.js'
+import type { Db } from '../platform/postgres.js'
 import { basicAuth, buildTestApp } from '../test/app.js'
 import { queryRows, useTestClickHouse } from '../test/clickhouse.js'
+import { useTestPostgres } from '../test/postgres.js'
 
 let ch: ClickHouse
+let db: Db
 beforeAll(async () => {
   ch = await useTestClickHouse()
+  db = await useTestPostgres()
 })
 
 // Every figure a rule can read, per tenant: the rollup merged as a reader merges it,
@@ -68,7 +72,7 @@ function batch() {
 
 describe('when the same batch is delivered twice', () => {
   it('changes no rollup figure, trait or per-tenant count', async () => {
-    const { app } = await buildTestApp(ch)
+    const { app } = await buildTestApp({ ch, db })
     const send = () =>
       app.inject({
         method: 'POST',

@@ -1,17 +1,21 @@
 import { Analytics } from '@segment/analytics-node'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouse } from '../platform/clickhouse.js'
+import type { Db } from '../platform/postgres.js'
 import { buildTestApp, writeKey } from '../test/app.js'
 import { queryRows, useTestClickHouse } from '../test/clickhouse.js'
+import { useTestPostgres } from '../test/postgres.js'
 
 let ch: ClickHouse
+let db: Db
 beforeAll(async () => {
   ch = await useTestClickHouse()
+  db = await useTestPostgres()
 })
 
 describe('when the official Segment Node SDK is pointed at our host', () => {
   it('delivers track, page, identify and group calls that land in ClickHouse', async () => {
-    const { app } = await buildTestApp(ch)
+    const { app } = await buildTestApp({ ch, db })
     const address = await app.listen({ host: '127.0.0.1', port: 0 })
     const analytics = new Analytics({ writeKey, host: address, flushAt: 10, flushInterval: 50 })
     const errors: unknown[] = []

@@ -1,12 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import { runCommand } from '../platform/clickhouse.js'
+import type { Db } from '../platform/postgres.js'
 import { basicAuth, buildTestApp } from '../test/app.js'
 import { queryRows, useTestClickHouse } from '../test/clickhouse.js'
+import { useTestPostgres } from '../test/postgres.js'
 
 let ch: ClickHouse
+let db: Db
 beforeAll(async () => {
   ch = await useTestClickHouse()
+  db = await useTestPostgres()
 })
 
 const count = async (tenant: string) =>
@@ -32,7 +36,7 @@ const events = (tenant: string, n: number) => ({
 
 describe('when ClickHouse fails the insert', () => {
   it('answers 503 with Retry-After, acknowledges nothing, and a retry stores each event once', async () => {
-    const { app } = await buildTestApp(ch)
+    const { app } = await buildTestApp({ ch, db })
     const send = () =>
       app.inject({
         method: 'POST',
@@ -62,7 +66,10 @@ describe('when ClickHouse fails the insert', () => {
 
 describe('when more events wait for ClickHouse than the queue holds', () => {
   it('answers 503 with Retry-After at once and stores what it acknowledged', async () => {
-    const { app } = await buildTestApp(ch, { INGEST_QUEUE_MAX_ROWS: '150', INGEST_FLUSH_MS: '50' })
+    const { app } = await buildTestApp(
+      { ch, db },
+      { INGEST_QUEUE_MAX_ROWS: '150', INGEST_FLUSH_MS: '50' },
+    )
     const responses = await Promise.all(
       Array.from({ length: 4 }, (_, i) =>
         app.inject({

@@ -1,12 +1,16 @@
 import { gzipSync } from 'node:zlib'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouse } from '../platform/clickhouse.js'
+import type { Db } from '../platform/postgres.js'
 import { basicAuth, buildTestApp, writeKey } from '../test/app.js'
 import { queryRows, useTestClickHouse } from '../test/clickhouse.js'
+import { useTestPostgres } from '../test/postgres.js'
 
 let ch: ClickHouse
+let db: Db
 beforeAll(async () => {
   ch = await useTestClickHouse()
+  db = await useTestPostgres()
 })
 
 let seq = 0
@@ -17,7 +21,7 @@ async function post(
   body: unknown,
   headers: Record<string, string> = { authorization: basicAuth() },
 ) {
-  const { app } = await buildTestApp(ch)
+  const { app } = await buildTestApp({ ch, db })
   const response = await app.inject({
     method: 'POST',
     url: path,
@@ -421,7 +425,7 @@ describe('when an event has no messageId', () => {
 
 describe('when the service is asked for its health', () => {
   it('answers /healthz, /readyz with the engines, and /metrics with ingest counters', async () => {
-    const { app } = await buildTestApp(ch)
+    const { app } = await buildTestApp({ ch, db })
     expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' })
     expect((await app.inject('/readyz')).json()).toMatchObject({
       status: 'ready',

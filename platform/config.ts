@@ -46,6 +46,16 @@ const configSchema = z.object({
   INGEST_INSERT_CONCURRENCY: int(2, 1),
 
   MODULES_FILE: z.string().min(1).optional(),
+
+  // Start a redis-server under DATA_DIR when none answers at a local REDIS_URL.
+  REDIS_AUTOSTART: z.stringbool().default(true),
+  // Every queue key starts with it; the braces keep all keys in one Redis Cluster slot.
+  QUEUE_PREFIX: z.string().min(1).max(64).default('{tenantpulse}'),
+  // crm-sync: how often it runs, how far before its watermark it reads again (group
+  // commits land out of order), and how many events it reads at a time.
+  CRM_SYNC_EVERY_MS: int(5000, 100),
+  CRM_SYNC_OVERLAP_SECONDS: int(60, 0),
+  CRM_SYNC_PAGE_SIZE: int(5000, 1),
 })
 
 /** The variable names, for docs checks: .env.example and README list each one. */

@@ -5,6 +5,7 @@ import { type Runtime, startRuntime } from '../cli/runtime.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import { loadConfig } from '../platform/config.js'
 import { createLogger } from '../platform/logger.js'
+import type { Db } from '../platform/postgres.js'
 import { testDataDir } from './clickhouse.js'
 
 export const writeKey = 'wk_test_0123456789'
@@ -15,10 +16,16 @@ export interface TestApp {
 }
 
 /** The real app on the file's ClickHouse database, closed when the test ends. */
+export interface TestEngines {
+  ch: ClickHouse
+  db: Db
+}
+
 export async function buildTestApp(
-  ch: ClickHouse,
+  engines: TestEngines,
   env: Record<string, string> = {},
 ): Promise<TestApp> {
+  const { ch } = engines
   const config = loadConfig({
     DATA_DIR: testDataDir,
     CLICKHOUSE_DATABASE: ch.database,
@@ -26,7 +33,7 @@ export async function buildTestApp(
     LOG_LEVEL: 'silent',
     ...env,
   })
-  const runtime = await startRuntime(config, createLogger(config.LOG_LEVEL), { ch })
+  const runtime = await startRuntime(config, createLogger(config.LOG_LEVEL), engines)
   const app = await buildApp(runtime)
   app.addHook('onClose', () => runtime.close())
   onTestFinished(() => app.close())

@@ -26,7 +26,11 @@ export async function useTestClickHouse(options: { migrate?: boolean } = {}): Pr
 
 export { queryRows }
 
-/** Polls until `read` returns a value `done` accepts, for reads that settle later. */
+/**
+ * Polls until `read` returns a value `done` accepts, for reads that settle later; fails
+ * with the last value read when it does not settle in time, so no test passes on a wait
+ * that never ended.
+ */
 export async function eventually<T>(
   read: () => Promise<T>,
   done: (value: T) => boolean,
@@ -35,7 +39,9 @@ export async function eventually<T>(
   const until = Date.now() + ms
   for (;;) {
     const value = await read()
-    if (done(value) || Date.now() > until) return value
+    if (done(value)) return value
+    if (Date.now() > until)
+      throw new Error(`still not settled after ${ms} ms: ${JSON.stringify(value)}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
 }

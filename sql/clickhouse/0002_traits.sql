@@ -59,3 +59,27 @@ TO {db:Identifier}.user_groups AS
 SELECT if(user_id != '', user_id, anonymous_id) AS user_id, tenant_id, timestamp AS updated_at
 FROM {db:Identifier}.events
 WHERE type = 'group';
+
+-- The events the CRM listens for (group calls and orders, renewals, cancellations), in
+-- the order they were received: crm-sync reads this small table from a watermark on
+-- received_at instead of scanning `events`, whose key serves per-tenant scans.
+CREATE TABLE IF NOT EXISTS {db:Identifier}.lifecycle_events
+(
+    received_at   DateTime64(3, 'UTC'),
+    tenant_id     String,
+    message_id    String,
+    timestamp     DateTime64(3, 'UTC'),
+    type          LowCardinality(String),
+    event         String,
+    traits        String CODEC(ZSTD(3)),
+    properties    String CODEC(ZSTD(3))
+)
+ENGINE = MergeTree
+PARTITION BY toYYYYMM(received_at)
+ORDER BY (received_at, tenant_id, message_id);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.lifecycle_events_mv
+TO {db:Identifier}.lifecycle_events AS
+SELECT received_at, tenant_id, message_id, timestamp, type, event, traits, properties
+FROM {db:Identifier}.events
+WHERE type = 'group' OR kind = 'lifecycle';
