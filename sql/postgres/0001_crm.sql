@@ -97,11 +97,14 @@ CREATE TABLE IF NOT EXISTS intent_signals (
     lead_id       bigint REFERENCES leads (id),
     rule_id       text NOT NULL,
     rule_version  integer NOT NULL,
+    -- The paid module a fanned-out rule fired for; '' for a rule about the account.
+    module        text NOT NULL DEFAULT '',
     evidence      jsonb NOT NULL,
     fired_at      timestamptz NOT NULL,
     CONSTRAINT intent_signals_rule_version_fkey
         FOREIGN KEY (rule_id, rule_version) REFERENCES rule_versions (rule_id, version),
-    CONSTRAINT intent_signals_once UNIQUE (tenant_id, rule_id, rule_version, fired_at)
+    -- One signal per evaluation: a rerun for the same time writes nothing new.
+    CONSTRAINT intent_signals_once UNIQUE (tenant_id, rule_id, rule_version, module, fired_at)
 );
 CREATE INDEX IF NOT EXISTS intent_signals_lead_id ON intent_signals (lead_id);
 
