@@ -1,8 +1,11 @@
 import { parseArgs } from 'node:util'
+import { getAccount } from '../crm/accounts.js'
+import { listActivity } from '../crm/activity-log.js'
 import { createClickHouse } from '../platform/clickhouse.js'
 import { ConfigError, loadConfig } from '../platform/config.js'
 import { createLogger } from '../platform/logger.js'
 import { migrateClickHouse } from '../platform/migrate-clickhouse.js'
+import { createPostgres } from '../platform/postgres.js'
 import { startServer } from './runtime.js'
 
 const usage = `Usage: tenantpulse <command>
@@ -16,6 +19,8 @@ Commands:
   sql        run one read-only query on ClickHouse and print the rows as JSON lines,
              e.g. tenantpulse sql "SELECT count() FROM {db:Identifier}.events"
              (embedded ClickHouse: only while no server runs on the same DATA_DIR)
+  account    print one account of the CRM store with its activity log, as JSON:
+             tenantpulse account <tenantId> (embedded: while no server runs)
   bench      run a benchmark: bench ingest
 
 Configuration comes from environment variables; see .env.example.`
@@ -88,6 +93,26 @@ async function main(argv: string[]): Promise<number> {
         for (const row of await result.json()) process.stdout.write(`${JSON.stringify(row)}\n`)
       } finally {
         await ch.close()
+      }
+      return 0
+    }
+    case 'account': {
+      const tenantId = positionals[1]
+      if (!tenantId) {
+        process.stderr.write('usage: tenantpulse account <tenantId>\n')
+        return 1
+      }
+      const db = await createPostgres({ url: config.DATABASE_URL, dataDir: config.dataDir })
+      try {
+        const account = await getAccount(db, tenantId)
+        if (!account) {
+          process.stderr.write(`no account ${tenantId}\n`)
+          return 1
+        }
+        const activity = await listActivity(db, tenantId)
+        process.stdout.write(`${JSON.stringify({ account, activity }, null, 2)}\n`)
+      } finally {
+        await db.close()
       }
       return 0
     }
