@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { getAccount } from '../crm/accounts.js'
 import { listActivity } from '../crm/activity-log.js'
+import { migratePostgres } from '../crm/migrate.js'
 import { createClickHouse } from '../platform/clickhouse.js'
 import { ConfigError, loadConfig } from '../platform/config.js'
 import { createLogger } from '../platform/logger.js'
@@ -15,7 +16,7 @@ Commands:
              first (--no-workers: the API alone, for a deployment with separate workers)
   worker     start the job workers alone (needs CLICKHOUSE_URL and DATABASE_URL servers,
              since the embedded engines belong to one process)
-  migrate    apply the ClickHouse migrations and exit
+  migrate    apply the ClickHouse and Postgres migrations and exit
   sql        run one read-only query on ClickHouse and print the rows as JSON lines,
              e.g. tenantpulse sql "SELECT count() FROM {db:Identifier}.events"
              (embedded ClickHouse: only while no server runs on the same DATA_DIR)
@@ -61,12 +62,14 @@ async function main(argv: string[]): Promise<number> {
         dataDir: config.dataDir,
         database: config.CLICKHOUSE_DATABASE,
       })
+      const db = await createPostgres({ url: config.DATABASE_URL, dataDir: config.dataDir })
       try {
-        const applied = await migrateClickHouse(ch)
+        const applied = [...(await migrateClickHouse(ch)), ...(await migratePostgres(db))]
         process.stdout.write(
           applied.length > 0 ? `applied: ${applied.join(', ')}\n` : 'nothing to apply\n',
         )
       } finally {
+        await db.close()
         await ch.close()
       }
       return 0
