@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { type AppDeps, buildApp } from '../api/app.js'
 import { migratePostgres } from '../crm/migrate.js'
+import { installBuiltinRules } from '../crm/rules-store.js'
 import { createIngestService } from '../ingest/ingest-service.js'
-import { loadModuleCatalogue } from '../ingest/module-catalogue.js'
+import { loadModuleCatalogue, type ModuleCatalogue } from '../ingest/module-catalogue.js'
 import { createWriteKeyStore, hashSecret } from '../ingest/write-keys.js'
 import { startWorkers, type WorkerOptions, type Workers } from '../jobs/workers.js'
 import { type ClickHouse, createClickHouse } from '../platform/clickhouse.js'
@@ -14,9 +15,11 @@ import { createMetrics } from '../platform/metrics.js'
 import { migrateClickHouse } from '../platform/migrate-clickhouse.js'
 import { createPostgres, type Db } from '../platform/postgres.js'
 import { connectRedis, type RedisHandle } from '../platform/redis.js'
+import { loadBuiltinRules } from '../rules/builtin.js'
 
 export interface Runtime extends AppDeps {
   db: Db
+  catalogue: ModuleCatalogue
   close(): Promise<void>
 }
 
@@ -54,12 +57,15 @@ export async function startRuntime(
     const applied = [...(await migrateClickHouse(ch)), ...(await migratePostgres(db))]
     if (applied.length > 0) log.info({ applied }, 'migrations applied')
 
+    const catalogue = loadModuleCatalogue(config.modulesFile)
+    const installed = await installBuiltinRules(db, loadBuiltinRules(catalogue.modules))
+    if (installed.length > 0) log.info({ rules: installed }, 'built-in rules installed')
     const metrics = createMetrics()
     const writeKeys = createWriteKeyStore(loadWriteKeyHashes(config, log))
     const ingest = createIngestService({
       ch,
       config,
-      catalogue: loadModuleCatalogue(config.modulesFile),
+      catalogue,
       writeKeys,
       metrics,
     })
@@ -68,6 +74,7 @@ export async function startRuntime(
       log,
       ch,
       db,
+      catalogue,
       metrics,
       ingest,
       async close() {

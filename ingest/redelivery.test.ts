@@ -83,8 +83,8 @@ describe('when the same batch is delivered twice', () => {
     expect((await send()).statusCode).toBe(200)
     const once = await figures()
     expect(once.perTenant).toEqual([
-      { tenant_id: 'acme', events: '45', users: '3', days: '3' },
-      { tenant_id: 'globex', events: '15', users: '3', days: '3' },
+      { tenant_id: 'acme', events: 45, users: '3', days: '3' },
+      { tenant_id: 'globex', events: 15, users: '3', days: '3' },
     ])
     expect(once.traits).toEqual([
       { tenant_id: 'acme', name: 'Acme', plan: 'free', seats: 10, mrr: null },

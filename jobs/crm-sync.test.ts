@@ -26,7 +26,7 @@ async function start() {
   )
   const jobs = await startJobs(runtime)
   onTestFinished(async () => {
-    await jobs.workers.queues.crmSync.obliterate({ force: true })
+    await jobs.workers.queues['crm-sync'].obliterate({ force: true })
     await jobs.close()
   })
   const send = async (batch: unknown[]) => {

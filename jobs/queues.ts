@@ -1,25 +1,36 @@
 import { type JobsOptions, Queue } from 'bullmq'
+import type { RuleFiring } from '../crm/apply-firings.js'
 import type { Redis } from '../platform/redis.js'
 
-/** Every queue, its payload, and the job options it runs with. */
+/**
+ * Every queue and its one payload type. Jobs carry batches or nothing: each step reads
+ * its own state (a watermark, the active rules, the due outbox rows) from Postgres, so
+ * any number of runs converge on the same result and a flushed Redis loses no work.
+ */
 export interface QueuePayloads {
-  // Carries nothing: the job reads its own watermark, so any number of runs (the
-  // scheduler's, a manual one, a retried one) converge on the same state.
   'crm-sync': { trigger: 'schedule' | 'manual' }
+  evaluate: { kind: 'abm' | 'churn'; asOf?: string | undefined; trigger: 'schedule' | 'manual' }
+  apply: { firings: RuleFiring[]; at: string }
+  notify: { trigger: 'schedule' | 'apply' }
+  health: { trigger: 'schedule' | 'manual' }
 }
 
 export type QueueName = keyof QueuePayloads
 
+const keep = { removeOnComplete: { count: 100 }, removeOnFail: { count: 1000 } }
+
 export const jobOptions: Record<QueueName, JobsOptions> = {
-  'crm-sync': {
-    // A failed run (ClickHouse or Postgres away) is retried soon; the next scheduled run
-    // would catch up anyway, so a few attempts suffice.
-    attempts: 3,
-    backoff: { type: 'exponential', delay: 1000 },
-    // Runs every few seconds: keep a short history for inspection, not a growing one.
-    removeOnComplete: { count: 50 },
-    removeOnFail: { count: 500 },
-  },
+  // The next scheduled run catches up anyway; a few quick retries cover a blip.
+  'crm-sync': { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, ...keep },
+  // Evaluation reads only: retrying it is free, and a long ClickHouse hiccup should not
+  // cost a whole interval.
+  evaluate: { attempts: 5, backoff: { type: 'exponential', delay: 2000 }, ...keep },
+  // Apply is idempotent for its evaluation time, so retries until Postgres is back.
+  apply: { attempts: 10, backoff: { type: 'exponential', delay: 2000 }, ...keep },
+  // Delivery keeps its own per-event attempts and backoff in the outbox; the job itself
+  // only fails when Postgres does.
+  notify: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, ...keep },
+  health: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...keep },
 }
 
 export interface QueueContext {

@@ -56,6 +56,18 @@ const configSchema = z.object({
   CRM_SYNC_EVERY_MS: int(5000, 100),
   CRM_SYNC_OVERLAP_SECONDS: int(60, 0),
   CRM_SYNC_PAGE_SIZE: int(5000, 1),
+
+  // Rule evaluation: ABM rules every 15 minutes, churn rules hourly; health scores hourly.
+  RULES_ABM_EVERY_MS: int(15 * 60_000, 1000),
+  RULES_CHURN_EVERY_MS: int(60 * 60_000, 1000),
+  HEALTH_EVERY_MS: int(60 * 60_000, 1000),
+  // Webhook delivery: how often the outbox is swept, per-request timeout, attempts
+  // before giving up (with doubling backoff capped at 2 h: about a day), and whether
+  // private and loopback targets are allowed (refused by default: SSRF).
+  WEBHOOK_EVERY_MS: int(5000, 100),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100),
+  WEBHOOK_MAX_ATTEMPTS: int(15, 1),
+  WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
 })
 
 /** The variable names, for docs checks: .env.example and README list each one. */

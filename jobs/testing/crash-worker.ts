@@ -59,7 +59,7 @@ if (mode === 'start') {
   })
   // No scheduler: the one job queued below must be the one that is cut short.
   const jobs = await startJobs(runtime, { lockDurationMs: 1000, schedule: false })
-  const job = await jobs.workers.queues.crmSync.add('crm-sync', { trigger: 'manual' })
+  const job = await jobs.workers.queues['crm-sync'].add('crm-sync', { trigger: 'manual' })
   while (
     (await job.getState()) !== 'active' ||
     (await count('SELECT count(*) AS n FROM applied_events')) === 0
@@ -76,7 +76,7 @@ if (mode === 'resume') {
     stalledIntervalMs: 300,
     schedule: false,
   })
-  const queue = jobs.workers.queues.crmSync
+  const queue = jobs.workers.queues['crm-sync']
   for (;;) {
     const job = await queue.getJob(jobId!)
     const state = job && (await job.getState())

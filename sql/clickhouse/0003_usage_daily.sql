@@ -5,8 +5,11 @@
 -- adds a hash already in the set), and the rest are min / max, which a copy cannot
 -- move. Read events with groupBitmapMerge(events) grouped by the key.
 --
--- The set is a roaring bitmap (exact, like uniqExact): building it costs a fraction of
--- uniqExact's hash sets on insert, the hot path (bench:ingest).
+-- The set is a roaring bitmap of 32-bit message-id hashes: building it costs a fraction
+-- of uniqExact's hash sets on insert, the hot path (bench:ingest), and 32-bit bitmaps
+-- merge several times faster than 64-bit ones on read. Exact but for hash collisions:
+-- a set holds one user's events of one kind, module and day, a few dozen ids, so the
+-- odds that two share a hash are about n²/2³³ (one set in ten million loses one event).
 CREATE TABLE IF NOT EXISTS {db:Identifier}.usage_daily
 (
     tenant_id   LowCardinality(String),
@@ -14,7 +17,7 @@ CREATE TABLE IF NOT EXISTS {db:Identifier}.usage_daily
     module      LowCardinality(String),
     kind        LowCardinality(String),
     user_id     String,
-    events      AggregateFunction(groupBitmap, UInt64),
+    events      AggregateFunction(groupBitmap, UInt32),
     first_seen  SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
     last_seen   SimpleAggregateFunction(max, DateTime64(3, 'UTC'))
 )
@@ -30,7 +33,7 @@ SELECT
     module,
     kind,
     if(user_id != '', user_id, anonymous_id) AS user_id,
-    groupBitmapState(sipHash64(message_id)) AS events,
+    groupBitmapState(xxHash32(message_id)) AS events,
     min(timestamp) AS first_seen,
     max(timestamp) AS last_seen
 FROM {db:Identifier}.events

@@ -1,0 +1,260 @@
+import {
+  aggregateSql,
+  kindsSql,
+  RENEWAL_LOOKBACK_DAYS,
+  usageKindsSql,
+  ZSCORE_BASELINE_WINDOWS,
+} from './metric-catalogue.js'
+import type {
+  AggregateNode,
+  ComparisonNode,
+  ParamNode,
+  ParamType,
+  Scope,
+  WindowNode,
+} from './rule-ast.js'
+
+// SQL for one comparison's metric: the aggregates it adds to a usage scan, the CTEs of
+// its own (trend series, renewals) and its value in the final select. Everything here is
+// text from the catalogue and this file; values appear only as {name:Type} placeholders.
+
+/** Collects the placeholders a query uses, with their values. */
+export class ParamSink {
+  readonly values: Record<string, ParamNode['value']> = {}
+  readonly types: Record<string, ParamType> = {}
+  readonly sources: Record<string, string> = {}
+
+  use(node: ParamNode): string {
+    this.values[node.name] = node.value
+    this.types[node.name] = node.type
+    this.sources[node.name] = node.source
+    return `{${node.name}:${node.type}}`
+  }
+}
+
+/** Point mode evaluates as of one day; range mode as of every day from..to at once. */
+export interface Mode {
+  readonly kind: 'point' | 'range'
+  /** The as-of day inside a scan: `{asOf:Date}`, or the `as_of` column. */
+  readonly asOf: string
+  /** The as-of day in the final select. */
+  readonly asOfOut: string
+}
+
+export const scanAlias: Record<Scope, string> = { tenant: 'u', module: 'm' }
+
+export interface ScanAggregate {
+  readonly scope: Scope
+  readonly alias: string
+  readonly sql: string
+}
+
+export interface OwnCte {
+  readonly name: string
+  readonly alias: string
+  readonly scope: Scope
+  readonly sql: string
+}
+
+export interface MetricSql {
+  readonly aggregates: readonly ScanAggregate[]
+  readonly ctes: readonly OwnCte[]
+  readonly value: string
+  readonly extras: Readonly<Record<string, string>>
+}
+
+const paren = (sql: string) => (/^[\w{}:]+$/.test(sql) ? sql : `(${sql})`)
+
+/** Days before asOf where window `k` back (0: the window itself) starts and ends. */
+function windowBounds(w: WindowNode, k: number, p: ParamSink): { lo: string; hi: string | null } {
+  const days = p.use(w.days)
+  const offset = w.offset === null ? null : p.use(w.offset)
+  const span = (n: number): string | null => {
+    const length = n === 0 ? null : n === 1 ? days : `${days} * ${n}`
+    return [offset, length].filter((s) => s !== null).join(' + ') || null
+  }
+  return { lo: span(k + 1)!, hi: span(k) }
+}
+
+export function windowPredicate(w: WindowNode, k: number, asOf: string, p: ParamSink): string {
+  const { lo, hi } = windowBounds(w, k, p)
+  const from = `day >= ${asOf} - ${paren(lo)}`
+  return hi === null ? from : `${from} AND day < ${asOf} - ${paren(hi)}`
+}
+
+const and = (...parts: Array<string | null>) => parts.filter((s) => s !== null).join(' AND ')
+
+function moduleFilter(agg: AggregateNode, p: ParamSink): string | null {
+  return agg.module === null ? null : `module = ${p.use(agg.module)}`
+}
+
+/** The aggregates of windows 0..count-1 of `agg`, as columns a{index}_{k}. */
+function windowAggregates(
+  agg: AggregateNode,
+  index: number,
+  count: number,
+  mode: Mode,
+  p: ParamSink,
+): { aggregates: ScanAggregate[]; refs: string[] } {
+  const aggregates: ScanAggregate[] = []
+  const refs: string[] = []
+  for (let k = 0; k < count; k++) {
+    const pred = and(
+      windowPredicate(agg.window, k, mode.asOf, p),
+      kindsSql(agg.def.kinds),
+      moduleFilter(agg, p),
+    )
+    const alias = `a${index}_${k}`
+    aggregates.push({ scope: agg.scope, alias, sql: aggregateSql(agg.def.aggregate, pred) })
+    refs.push(`${scanAlias[agg.scope]}.${alias}`)
+  }
+  return { aggregates, refs }
+}
+
+const f64 = (sql: string) => `toFloat64(${sql})`
+
+export function compileMetric(c: ComparisonNode, mode: Mode, p: ParamSink): MetricSql {
+  const metric = c.metric
+  if (metric.kind === 'renewal') {
+    const value = metric.def.value({
+      lastRenewal: 'n.last_renewal',
+      revenue: 'n.revenue',
+      mrr: 't.mrr',
+      asOf: mode.asOfOut,
+    })
+    return { aggregates: [], ctes: [renewalCte(mode)], value, extras: {} }
+  }
+  if (metric.kind === 'aggregate') {
+    const { aggregates, refs } = windowAggregates(metric, c.index, 1, mode, p)
+    const w = metric.window
+    const parts = {
+      agg: refs[0]!,
+      windowDays: p.use(w.days),
+      windowEnd: w.offset === null ? mode.asOfOut : `${mode.asOfOut} - ${p.use(w.offset)}`,
+      seats: 't.seats',
+    }
+    const extras: Record<string, string> = {}
+    for (const [name, sql] of Object.entries(metric.def.extras ?? {})) extras[name] = sql(parts)
+    return { aggregates, ctes: [], value: metric.def.value?.(parts) ?? parts.agg, extras }
+  }
+  const { def, of } = metric
+  if (def.shape === 'trend_slope') return trendMetric(of, c.index, mode, p)
+  const count = def.shape === 'pct_change' ? 2 : 1 + ZSCORE_BASELINE_WINDOWS
+  const { aggregates, refs } = windowAggregates(of, c.index, count, mode, p)
+  const [current, ...before] = refs.map(f64) as [string, ...string[]]
+  if (def.shape === 'pct_change') {
+    const previous = before[0]!
+    return {
+      aggregates,
+      ctes: [],
+      value: `if(${previous} = 0, if(${current} = 0, 0, NULL), (${current} - ${previous}) * 100 / ${previous})`,
+      extras: { current, previous },
+    }
+  }
+  const baseline = `[${before.join(', ')}]`
+  const sd = `arrayReduce('stddevPop', ${baseline})`
+  return {
+    aggregates,
+    ctes: [],
+    value: `if(${sd} = 0, NULL, (${current} - arrayAvg(${baseline})) / ${sd})`,
+    extras: { current, baseline: `arrayAvg(${baseline})` },
+  }
+}
+
+/** Keys of a scope's rows: tenant, or tenant and module; as_of first in range mode. */
+export function scopeKeys(scope: Scope, mode: Mode): string[] {
+  return [
+    ...(mode.kind === 'range' ? ['as_of'] : []),
+    'tenant_id',
+    ...(scope === 'module' ? ['module'] : []),
+  ]
+}
+
+/** The rollup rows a scan of `scope` may read, besides its window. */
+export function scanFilters(scope: Scope, extra: Array<string | null>): string {
+  return and(
+    usageKindsSql,
+    ...extra,
+    scope === 'module' ? 'module IN {paid:Array(String)}' : null,
+    'tenant_id IN (SELECT tenant_id FROM tenants)',
+  )
+}
+
+/**
+ * A daily series, then its least-squares slope. Days without rows are zeros, so the
+ * sums run over the rows there are and the x moments come in closed form:
+ * slope = (12·Σxy − 6(n−1)·Σy) / (n(n²−1)), x = 0..n−1 from the window's first day.
+ */
+function trendMetric(of: AggregateNode, index: number, mode: Mode, p: ParamSink): MetricSql {
+  const name = `trend_${index}`
+  const alias = `r${index}`
+  const { lo, hi } = windowBounds(of.window, 0, p)
+  const n = p.use(of.window.days)
+  const daily = aggregateSql(of.def.aggregate, null)
+  const keys = scopeKeys(of.scope, { ...mode, kind: 'point' })
+  const filters = scanFilters(of.scope, [kindsSql(of.def.kinds), moduleFilter(of, p)])
+  let sql: string
+  if (mode.kind === 'point') {
+    sql = [
+      `SELECT ${keys.join(', ')}, sum(x * y) AS sxy, sum(y) AS sy`,
+      'FROM (',
+      `  SELECT ${keys.join(', ')}, toFloat64(dateDiff('day', ${mode.asOf} - ${paren(lo)}, day)) AS x, toFloat64(${daily}) AS y`,
+      '  FROM {db:Identifier}.usage_daily',
+      `  WHERE ${windowPredicate(of.window, 0, mode.asOf, p)} AND day < ${mode.asOf}`,
+      `    AND ${filters}`,
+      `  GROUP BY ${keys.join(', ')}, day`,
+      ')',
+      `GROUP BY ${keys.join(', ')}`,
+    ].join('\n')
+  } else {
+    const shift = hi === null ? '1' : `${paren(hi)} + 1`
+    sql = [
+      `SELECT as_of, ${keys.join(', ')}, sum(toFloat64(dateDiff('day', as_of - ${paren(lo)}, day)) * y) AS sxy, sum(y) AS sy`,
+      'FROM (',
+      `  SELECT ${keys.join(', ')}, day, toFloat64(${daily}) AS y`,
+      '  FROM {db:Identifier}.usage_daily',
+      `  WHERE day >= {from:Date} - ${paren(lo)} AND day < {to:Date}`,
+      `    AND ${filters}`,
+      `  GROUP BY ${keys.join(', ')}, day`,
+      ')',
+      `ARRAY JOIN arrayFilter(d -> d >= {from:Date} AND d <= {to:Date}, arrayMap(i -> day + i, range(${shift}, ${lo} + 1))) AS as_of`,
+      `GROUP BY as_of, ${keys.join(', ')}`,
+    ].join('\n')
+  }
+  return {
+    aggregates: [],
+    ctes: [{ name, alias, scope: of.scope, sql }],
+    value: `(12 * ${alias}.sxy - 6 * (${n} - 1) * ${alias}.sy) / (${n} * (${n} * ${n} - 1))`,
+    extras: {},
+  }
+}
+
+const renewalWhere = "type = 'track' AND kind = 'lifecycle' AND event = 'Subscription Renewed'"
+
+/** The last renewal before asOf and its revenue, per tenant. */
+function renewalCte(mode: Mode): OwnCte {
+  const select =
+    "max(toDate(timestamp)) AS last_renewal, argMax(JSONExtractFloat(properties, 'revenue'), timestamp) AS revenue"
+  const sql =
+    mode.kind === 'point'
+      ? [
+          `SELECT tenant_id, ${select}`,
+          'FROM {db:Identifier}.events',
+          `WHERE ${renewalWhere}`,
+          `  AND toDate(timestamp) < {asOf:Date} AND toDate(timestamp) >= {asOf:Date} - ${RENEWAL_LOOKBACK_DAYS}`,
+          'GROUP BY tenant_id',
+        ].join('\n')
+      : [
+          `SELECT as_of, tenant_id, ${select}`,
+          'FROM {db:Identifier}.events',
+          `ARRAY JOIN arrayFilter(d -> d > toDate(timestamp) AND d <= toDate(timestamp) + ${RENEWAL_LOOKBACK_DAYS}, ${rangeDays}) AS as_of`,
+          `WHERE ${renewalWhere}`,
+          `  AND toDate(timestamp) < {to:Date} AND toDate(timestamp) >= {from:Date} - ${RENEWAL_LOOKBACK_DAYS}`,
+          'GROUP BY as_of, tenant_id',
+        ].join('\n')
+  return { name: 'renewals', alias: 'n', scope: 'tenant', sql }
+}
+
+/** Every day from..to, as an array: the as-of days of a backtest. */
+export const rangeDays =
+  "arrayMap(i -> {from:Date} + i, range(toUInt32(greatest(0, dateDiff('day', {from:Date}, {to:Date}) + 1))))"

@@ -1,0 +1,218 @@
+import {
+  compileMetric,
+  type Mode,
+  type OwnCte,
+  ParamSink,
+  rangeDays,
+  type ScanAggregate,
+  scanAlias,
+  scanFilters,
+  scopeKeys,
+} from './compile-metric.js'
+import {
+  buildRuleTree,
+  type ComparisonNode,
+  lookbackDays,
+  type ParamNode,
+  type ParamType,
+  type RuleQueryNode,
+  type Scope,
+  scopeOf,
+} from './rule-ast.js'
+import type { Rule, RuleModule } from './rule-schema.js'
+
+// One compiler: rule → tree (rule-ast.ts) → one ClickHouse query for every candidate
+// tenant at once. Point mode answers "who fires as of asOf"; range mode answers the
+// same for every day from..to in one set-based query (the backtest), by joining each
+// rollup row to the as-of days whose windows it falls in.
+
+/** Where a condition's value lands in a result row, and its evidence key. */
+export interface EvidenceColumn {
+  readonly column: string
+  readonly key: string
+}
+
+export interface CompiledQuery {
+  readonly ruleId: string
+  readonly sql: string
+  /** The rule's values, by placeholder name; the run-time ones are added at evaluation. */
+  readonly params: Readonly<Record<string, ParamNode['value']>>
+  readonly paramTypes: Readonly<Record<string, ParamType>>
+  /** Where each parameter comes from in the rule. */
+  readonly paramSources: Readonly<Record<string, string>>
+  /** Parameters the caller supplies: asOf, or from and to. */
+  readonly runtimeParams: Readonly<Record<string, ParamType>>
+  readonly evidence: readonly EvidenceColumn[]
+  /** Result rows carry a module (the rule fans out over paid modules). */
+  readonly fanOut: boolean
+}
+
+const pointMode: Mode = { kind: 'point', asOf: '{asOf:Date}', asOfOut: '{asOf:Date}' }
+const rangeMode: Mode = { kind: 'range', asOf: 'as_of', asOfOut: 't.as_of' }
+
+/** The query that evaluates a rule as of one day, `{asOf:Date}`, for all tenants. */
+export function compileRule(rule: Rule, modules: readonly RuleModule[]): CompiledQuery {
+  return compileTree(buildRuleTree(rule, modules), pointMode)
+}
+
+/** The query that evaluates a rule as of every day `{from:Date}`..`{to:Date}`. */
+export function compileBacktest(rule: Rule, modules: readonly RuleModule[]): CompiledQuery {
+  return compileTree(buildRuleTree(rule, modules), rangeMode)
+}
+
+const indent = (sql: string, by = '  ') => sql.replaceAll('\n', `\n${by}`)
+const float = (sql: string) => (/^toFloat64\([\w.]+\)$/.test(sql) ? sql : `toFloat64(${sql})`)
+
+export function compileTree(tree: RuleQueryNode, mode: Mode): CompiledQuery {
+  const p = new ParamSink()
+  const comparisons = [...tree.all, ...tree.any]
+  const compiled = comparisons.map((c) => ({ c, sql: compileMetric(c, mode, p) }))
+  const ctes: Array<[string, string]> = [['tenants', tenantsCte(tree, mode, p)]]
+  const joins: string[] = []
+  const keysOn = (alias: string, scope: Scope) =>
+    scopeKeys(scope, mode)
+      .map((k) => `${alias}.${k} = ${k === 'module' ? 'm' : 't'}.${k}`)
+      .join(' AND ')
+
+  const scopes: Scope[] = tree.fanOut === null ? ['tenant'] : ['module', 'tenant']
+  for (const scope of scopes) {
+    const inScope = compiled.filter(({ c }) => scopeOf(c.metric) === scope)
+    const aggregates = inScope.flatMap(({ sql }) => sql.aggregates)
+    if (aggregates.length === 0 && scope === 'tenant') continue
+    const days = Math.max(1, ...inScope.map(({ c }) => lookbackDays(c.metric)))
+    const lookback = p.use(lookbackParam(scope, days))
+    const name = `${scope}_usage`
+    ctes.push([name, scanCte(scope, aggregates, lookback, mode)])
+    const alias = scanAlias[scope]
+    joins.push(
+      scope === 'module'
+        ? `INNER JOIN ${name} AS ${alias} ON ${keysOn(alias, 'tenant')}`
+        : `LEFT JOIN ${name} AS ${alias} ON ${keysOn(alias, 'tenant')}`,
+    )
+  }
+  const own = new Map<string, OwnCte>()
+  for (const { sql } of compiled) for (const cte of sql.ctes) own.set(cte.name, cte)
+  for (const cte of own.values()) {
+    ctes.push([cte.name, cte.sql])
+    joins.push(`LEFT JOIN ${cte.name} AS ${cte.alias} ON ${keysOn(cte.alias, cte.scope)}`)
+  }
+
+  const evidence: EvidenceColumn[] = []
+  const columns: string[] = []
+  for (const { c, sql } of compiled) {
+    columns.push(`${float(sql.value)} AS c${c.index}`)
+    evidence.push({ column: `c${c.index}`, key: c.key })
+    for (const [extra, value] of Object.entries(sql.extras)) {
+      columns.push(`${float(value)} AS c${c.index}_${extra}`)
+      evidence.push({ column: `c${c.index}_${extra}`, key: `${c.key}_${extra}` })
+    }
+  }
+  const outKeys = [
+    ...(mode.kind === 'range' ? ['t.as_of AS as_of'] : []),
+    't.tenant_id AS tenant_id',
+    ...(tree.fanOut === null ? [] : ['m.module AS module']),
+  ]
+  const test = (c: ComparisonNode) => `c${c.index} ${c.op} ${p.use(c.threshold)}`
+  const where = tree.all.map(test)
+  if (tree.any.length > 0) where.push(`(${tree.any.map(test).join(' OR ')})`)
+  const order = [
+    ...(mode.kind === 'range' ? ['as_of'] : []),
+    'tenant_id',
+    ...(tree.fanOut === null ? [] : ['module']),
+  ]
+  const sql = [
+    'WITH',
+    ctes.map(([name, body]) => `${name} AS (\n  ${indent(body)}\n)`).join(',\n'),
+    'SELECT',
+    `  ${[...outKeys, ...columns].join(',\n  ')}`,
+    'FROM tenants AS t',
+    ...joins,
+    `WHERE ${where.join('\n  AND ')}`,
+    `ORDER BY ${order.join(', ')}`,
+    // Missing rows of a LEFT JOIN read as 0 (no usage), whatever the server's default.
+    'SETTINGS join_use_nulls = 0',
+  ].join('\n')
+  return {
+    ruleId: tree.ruleId,
+    sql,
+    params: p.values,
+    paramTypes: p.types,
+    paramSources: p.sources,
+    runtimeParams: mode.kind === 'point' ? { asOf: 'Date' } : { from: 'Date', to: 'Date' },
+    evidence,
+    fanOut: tree.fanOut !== null,
+  }
+}
+
+function lookbackParam(scope: Scope, days: number): ParamNode {
+  return {
+    kind: 'param',
+    name: scope === 'tenant' ? 'lookback' : 'module_lookback',
+    type: 'UInt32',
+    value: days,
+    source: 'the longest history a condition reads',
+  }
+}
+
+const traitColumns = [
+  "argMaxIf(JSONExtractString(traits, 'plan'), timestamp, JSONHas(traits, 'plan')) AS plan",
+  "argMaxIf(JSONExtractFloat(traits, 'seats'), timestamp, JSONHas(traits, 'seats')) AS seats",
+  "argMaxIf(JSONExtractFloat(traits, 'mrr'), timestamp, JSONHas(traits, 'mrr')) AS mrr",
+]
+
+/**
+ * Candidate tenants and their traits as of asOf: the latest group call before it, read
+ * from the events themselves (tenant_traits keeps only the newest row, which would let
+ * a backtest see a plan from its future). Copies of a redelivered call change no argMax.
+ */
+function tenantsCte(tree: RuleQueryNode, mode: Mode, p: ParamSink): string {
+  const having = tree.plans === null ? [] : [`HAVING plan IN ${p.use(tree.plans)}`]
+  if (tree.fanOut !== null) p.use(tree.fanOut)
+  if (mode.kind === 'point') {
+    return [
+      'SELECT',
+      `  ${['tenant_id', ...traitColumns].join(',\n  ')}`,
+      'FROM {db:Identifier}.events',
+      "WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}",
+      'GROUP BY tenant_id',
+      ...having,
+    ].join('\n')
+  }
+  return [
+    'SELECT',
+    `  ${['as_of', 'tenant_id', ...traitColumns].join(',\n  ')}`,
+    'FROM {db:Identifier}.events',
+    `ARRAY JOIN arrayFilter(d -> d > toDate(timestamp), ${rangeDays}) AS as_of`,
+    "WHERE type = 'group' AND toDate(timestamp) < {to:Date}",
+    'GROUP BY as_of, tenant_id',
+    ...having,
+  ].join('\n')
+}
+
+/** One pass over the rollup for all the scope's aggregates, each with its own window. */
+function scanCte(
+  scope: Scope,
+  aggregates: readonly ScanAggregate[],
+  lookback: string,
+  mode: Mode,
+): string {
+  const keys = scopeKeys(scope, mode)
+  const select = [...keys, ...aggregates.map((a) => `${a.sql} AS ${a.alias}`)]
+  const filters = scanFilters(scope, [])
+  const head = ['SELECT', `  ${select.join(',\n  ')}`, 'FROM {db:Identifier}.usage_daily']
+  if (mode.kind === 'point') {
+    return [
+      ...head,
+      `WHERE day >= {asOf:Date} - ${lookback} AND day < {asOf:Date}`,
+      `  AND ${filters}`,
+      `GROUP BY ${keys.join(', ')}`,
+    ].join('\n')
+  }
+  return [
+    ...head,
+    `ARRAY JOIN arrayFilter(d -> d >= {from:Date} AND d <= {to:Date}, arrayMap(i -> day + i, range(1, ${lookback} + 1))) AS as_of`,
+    `WHERE day >= {from:Date} - ${lookback} AND day < {to:Date}`,
+    `  AND ${filters}`,
+    `GROUP BY ${keys.join(', ')}`,
+  ].join('\n')
+}
