@@ -1,0 +1,57 @@
+import { addDays } from 'date-fns'
+import { type Outcome, recordedOutcomes } from '../crm/outcomes.js'
+import { type ClickHouse, queryRows } from '../platform/clickhouse.js'
+import type { Queryable } from '../platform/postgres.js'
+import { loadSql } from '../platform/sql.js'
+import { type BacktestReport, backtestReport } from './backtest-report.js'
+import { evaluateRuleOverRange, utcDay } from './evaluate.js'
+import type { Rule, RuleModule } from './rule-schema.js'
+
+export interface BacktestOptions {
+  /** The first and last as-of days of the period (UTC), both included. */
+  from: Date
+  to: Date
+  /** How long after a firing an outcome still counts as foretold. */
+  horizonDays: number
+  modules: readonly RuleModule[]
+}
+
+export type { BacktestReport }
+
+/**
+ * Runs a rule (stored or a draft) as of every day of a past period, point in time, and
+ * scores it against the outcomes the CRM store recorded: three set-based queries (the
+ * firings of every day at once, the outcomes, the population), never one per day.
+ */
+export async function backtestRule(
+  deps: { ch: ClickHouse; db: Queryable },
+  rule: Rule,
+  options: BacktestOptions,
+): Promise<BacktestReport & { ruleId: string; kind: Rule['kind'] }> {
+  const from = utcDay(options.from)
+  const to = utcDay(options.to)
+  const until = utcDay(addDays(options.to, options.horizonDays))
+  const plans = rule.appliesTo.plans ?? []
+  const [firings, outcomes, population] = await Promise.all([
+    evaluateRuleOverRange(deps.ch, rule, {
+      from: options.from,
+      to: options.to,
+      modules: options.modules,
+    }),
+    recordedOutcomes(deps.db, rule.kind, from, until) as Promise<Outcome[]>,
+    queryRows<{ population: string }>(deps.ch, loadSql('clickhouse/queries/backtest-population'), {
+      to,
+      plans,
+      anyPlan: plans.length === 0,
+    }),
+  ])
+  const report = backtestReport({
+    firings,
+    outcomes,
+    population: Number(population[0]?.population ?? 0),
+    from,
+    to,
+    horizonDays: options.horizonDays,
+  })
+  return { ruleId: rule.id, kind: rule.kind, ...report }
+}
