@@ -5,20 +5,28 @@ import Fastify, {
   LogController,
 } from 'fastify'
 import type { IngestService } from '../ingest/ingest-service.js'
+import type { ModuleCatalogue } from '../ingest/module-catalogue.js'
 import { ingestRoutes } from '../ingest/routes.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Config } from '../platform/config.js'
 import { AppError, type ErrorCode, errorBody, errorCodes } from '../platform/errors.js'
 import type { Logger } from '../platform/logger.js'
 import type { Metrics } from '../platform/metrics.js'
+import type { Db } from '../platform/postgres.js'
 import { healthRoutes } from './health-routes.js'
+import { peopleApi } from './people-api.js'
+import { createRulesRoutes, type RulesRoutesOptions } from './rules-routes.js'
 
 export interface AppDeps {
   config: Config
   log: Logger
   ch: ClickHouse
+  db: Db
+  catalogue: ModuleCatalogue
   metrics: Metrics
   ingest: IngestService
+  /** Queues an evaluation of the active rules; absent where no job queue is reachable. */
+  enqueueEvaluate?: RulesRoutesOptions['enqueueEvaluate']
 }
 
 // Fastify's own errors that a client causes, mapped to our codes.
@@ -67,6 +75,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   )
 
   await app.register(healthRoutes, { ch: deps.ch, metrics: deps.metrics })
+  await app.register(peopleApi, {
+    db: deps.db,
+    ch: deps.ch,
+    metrics: deps.metrics,
+    config: deps.config,
+    routers: [
+      createRulesRoutes({ catalogue: deps.catalogue, enqueueEvaluate: deps.enqueueEvaluate }),
+    ],
+  })
   await app.register(ingestRoutes, {
     ingest: deps.ingest,
     maxBodyBytes: deps.config.INGEST_MAX_BODY_BYTES,

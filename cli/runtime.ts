@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { ensureAdminKey } from '../api/api-keys.js'
 import { type AppDeps, buildApp } from '../api/app.js'
 import { migratePostgres } from '../crm/migrate.js'
 import { installBuiltinRules } from '../crm/rules-store.js'
 import { createIngestService } from '../ingest/ingest-service.js'
 import { loadModuleCatalogue, type ModuleCatalogue } from '../ingest/module-catalogue.js'
 import { createWriteKeyStore, hashSecret } from '../ingest/write-keys.js'
+import { createQueue } from '../jobs/queues.js'
 import { startWorkers, type WorkerOptions, type Workers } from '../jobs/workers.js'
 import { type ClickHouse, createClickHouse } from '../platform/clickhouse.js'
 import type { Config } from '../platform/config.js'
@@ -56,6 +58,12 @@ export async function startRuntime(
     if (!engines.db) owned.push(() => db.close())
     const applied = [...(await migrateClickHouse(ch)), ...(await migratePostgres(db))]
     if (applied.length > 0) log.info({ applied }, 'migrations applied')
+    const { createdKey } = await ensureAdminKey(db, config.ADMIN_API_KEY)
+    // Printed, not logged: log lines are shipped and kept, and this is a secret.
+    if (createdKey)
+      process.stdout.write(
+        `\nAn admin API key was created (shown once, keep it):\n\n  ${createdKey}\n\n`,
+      )
 
     const catalogue = loadModuleCatalogue(config.modulesFile)
     const installed = await installBuiltinRules(db, loadBuiltinRules(catalogue.modules))
@@ -151,12 +159,33 @@ export async function startServer(
   options: { http: boolean; workers: boolean },
 ) {
   const runtime = await startRuntime(config, log)
-  const jobs = options.workers
-    ? await startJobs(runtime).catch(async (error) => {
-        await runtime.close()
-        throw error
+  let stopJobs: (() => Promise<void>) | undefined
+  try {
+    if (options.workers) {
+      const jobs = await startJobs(runtime)
+      stopJobs = jobs.close
+      runtime.enqueueEvaluate = async (kind, asOf) =>
+        (await jobs.workers.queues.evaluate.add('evaluate', { kind, asOf, trigger: 'manual' })).id!
+    } else if (options.http) {
+      // An API without workers still queues evaluations for the workers elsewhere.
+      const redis = await connectRedis({
+        url: config.REDIS_URL,
+        dataDir: config.dataDir,
+        autoStart: config.REDIS_AUTOSTART,
+        log,
       })
-    : undefined
+      const evaluate = createQueue('evaluate', { redis: redis.redis, prefix: config.QUEUE_PREFIX })
+      stopJobs = async () => {
+        await evaluate.close()
+        await redis.close()
+      }
+      runtime.enqueueEvaluate = async (kind, asOf) =>
+        (await evaluate.add('evaluate', { kind, asOf, trigger: 'manual' })).id!
+    }
+  } catch (error) {
+    await runtime.close()
+    throw error
+  }
   const app = options.http ? await buildApp(runtime) : undefined
   if (app) await app.listen({ host: config.HOST, port: config.PORT })
   return {
@@ -164,7 +193,7 @@ export async function startServer(
       // The order of a graceful stop: no new requests, then no new jobs (running ones
       // finish), then the commit queue drains, then the engines close.
       await app?.close()
-      await jobs?.close()
+      await stopJobs?.()
       await runtime.close()
     },
   }

@@ -35,6 +35,9 @@ async function receiver(answer: (attempt: number) => number) {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks`
+  // One listener at a time: what an earlier test left due must not count here.
+  await db.query('UPDATE webhook_subscriptions SET active = false')
+  await db.query('UPDATE webhook_outbox SET delivered_at = now() WHERE delivered_at IS NULL')
   const sub = await db.query<{ id: string }>(
     'INSERT INTO webhook_subscriptions (url, secret) VALUES ($1, $2) RETURNING id',
     [url, secret],

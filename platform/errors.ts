@@ -26,6 +26,27 @@ export const errorCodes = {
     summary: 'ClickHouse failed the insert; nothing was acknowledged',
   },
   INTERNAL: { status: 500, summary: 'a bug: the server logged it' },
+  AUTH_MISSING_API_KEY: { status: 401, summary: 'no `Authorization: Bearer <key>` header' },
+  AUTH_INVALID_API_KEY: { status: 401, summary: 'the API key is unknown or revoked' },
+  AUTH_FORBIDDEN: { status: 403, summary: "the key's role may not do this; the message says why" },
+  API_INVALID_CURSOR: { status: 400, summary: 'the cursor is not one this API issued' },
+  LEAD_ALREADY_OPEN: { status: 409, summary: 'the account already has an open or working lead' },
+  LEAD_ILLEGAL_CHANGE: { status: 409, summary: "the lead's status does not allow this change" },
+  ACCOUNT_ILLEGAL_TRANSITION: {
+    status: 409,
+    summary: "the account's lifecycle state does not allow this move",
+  },
+  ALERT_ILLEGAL_TRANSITION: {
+    status: 409,
+    summary: "the alert's status does not allow this action",
+  },
+  USER_EMAIL_TAKEN: { status: 409, summary: 'a user with this email exists' },
+  API_CONFLICT: { status: 409, summary: "the change conflicts with the CRM store's state" },
+  USER_UNKNOWN: { status: 422, summary: 'the owner or assignee is no active user' },
+  API_UNPROCESSABLE: { status: 422, summary: 'the CRM store refuses a value or reference' },
+  RULE_INVALID: { status: 422, summary: 'the rule does not validate; details list each field' },
+  RULE_KIND_CHANGE: { status: 409, summary: "a new version may not change a rule's kind" },
+  JOBS_UNAVAILABLE: { status: 503, summary: 'no job queue is reachable to take the request' },
 } as const satisfies Record<string, { status: number; summary: string }>
 
 export type ErrorCode = keyof typeof errorCodes

@@ -1,0 +1,44 @@
+import { z } from 'zod'
+import { apiRoles } from './api-keys.js'
+import { idText, pageQuery } from './cursor.js'
+import { pageOf, timestamp } from './schemas.js'
+
+export const userSchema = z.object({
+  id: idText,
+  name: z.string(),
+  email: z.string(),
+  role: z.enum(apiRoles),
+  active: z.boolean(),
+  createdAt: timestamp,
+})
+
+export const listUsersQuery = z.object({
+  role: z.enum(apiRoles).optional(),
+  active: z.stringbool().optional(),
+  ...pageQuery,
+})
+export type ListUsersQuery = z.infer<typeof listUsersQuery>
+
+export const userPage = pageOf(userSchema).describe('users, oldest first')
+
+export const createUserBody = z.object({
+  name: z.string().trim().min(1).max(200),
+  email: z.email().max(320),
+  role: z.enum(apiRoles).describe('csm users take new customers in turn'),
+})
+export type CreateUserBody = z.infer<typeof createUserBody>
+
+export const createKeyBody = z.object({
+  role: z
+    .enum(apiRoles)
+    .describe('write keys for the tracking API are not made here: see the README'),
+  name: z.string().trim().min(1).max(200).describe('whose key, for what'),
+})
+
+export const createdKey = z.object({
+  id: idText,
+  name: z.string(),
+  role: z.enum(apiRoles),
+  key: z.string().describe('the key itself, shown only in this answer; only its hash is kept'),
+  createdAt: timestamp,
+})

@@ -1,0 +1,133 @@
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { ClickHouse } from '../platform/clickhouse.js'
+import type { Db } from '../platform/postgres.js'
+import { useTestClickHouse } from '../test/clickhouse.js'
+import { useTestPostgres } from '../test/postgres.js'
+import { createApiKey, ensureAdminKey, findApiKey, hashApiKey, seedApiKey } from './api-keys.js'
+import { bearerAuth, buildPeopleTestApp } from './test-support.js'
+
+let ch: ClickHouse
+let db: Db
+beforeAll(async () => {
+  ch = await useTestClickHouse()
+  db = await useTestPostgres()
+})
+
+const tableText = async () => JSON.stringify((await db.query('SELECT * FROM api_keys')).rows)
+
+// First in the file: it needs a store without an admin key.
+describe('when the service starts', () => {
+  it('makes one admin key on a fresh store to print once, then none', async () => {
+    const first = await ensureAdminKey(db, undefined)
+    expect(first.createdKey).toMatch(/^tpk_/)
+    expect((await findApiKey(db, first.createdKey!))?.role).toBe('admin')
+    expect(await ensureAdminKey(db, undefined)).toEqual({})
+  })
+
+  it('registers ADMIN_API_KEY when set, and prints nothing', async () => {
+    const key = 'configured-admin-key-0123456789'
+    expect(await ensureAdminKey(db, key)).toEqual({})
+    expect(await ensureAdminKey(db, key)).toEqual({})
+    expect((await findApiKey(db, key))?.role).toBe('admin')
+    const { rows } = await db.query<{ n: string }>(
+      'SELECT count(*) AS n FROM api_keys WHERE key_hash = $1',
+      [hashApiKey(key)],
+    )
+    expect(Number(rows[0]!.n)).toBe(1)
+  })
+})
+
+describe('when keys are made', () => {
+  it('keeps only the SHA-256 hash: the plaintext is nowhere in the table', async () => {
+    const { id, key } = await createApiKey(db, { role: 'csm', name: 'Casey' })
+    expect(key).toMatch(/^tpk_[A-Za-z0-9_-]{43}$/)
+    const { rows } = await db.query<{ key_hash: string }>(
+      'SELECT key_hash FROM api_keys WHERE id = $1',
+      [id],
+    )
+    expect(rows[0]!.key_hash).toBe(hashApiKey(key))
+    expect(await tableText()).not.toContain(key)
+    expect(await findApiKey(db, key)).toEqual({ id, name: 'Casey', role: 'csm' })
+  })
+
+  it('seeds the operator key once, however often the process starts', async () => {
+    const key = 'admin-seed-key-0123456789'
+    const first = await seedApiKey(db, { key, role: 'admin', name: 'ADMIN_API_KEY' })
+    const second = await seedApiKey(db, { key, role: 'admin', name: 'ADMIN_API_KEY' })
+    expect(first.created).toBe(true)
+    expect(second).toEqual({ id: first.id, created: false })
+    expect(await tableText()).not.toContain(key)
+  })
+
+  it('stops honouring a revoked key', async () => {
+    const { app } = await buildPeopleTestApp({ ch, db })
+    const { id, key } = await createApiKey(db, { role: 'admin', name: 'leaver' })
+    expect((await app.inject({ url: '/api/users', headers: bearerAuth(key) })).statusCode).toBe(200)
+    await db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [id])
+    const response = await app.inject({ url: '/api/users', headers: bearerAuth(key) })
+    expect(response.statusCode).toBe(401)
+    expect(response.json().error.code).toBe('AUTH_INVALID_API_KEY')
+  })
+})
+
+describe('when an admin makes a key through POST /api/keys', () => {
+  it('answers the key once, and the key then works for its role only', async () => {
+    const { app, keys } = await buildPeopleTestApp({ ch, db })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      headers: bearerAuth(keys.admin),
+      payload: { role: 'sales', name: 'Sam' },
+    })
+    expect(response.statusCode).toBe(201)
+    const made = response.json()
+    expect(made).toMatchObject({ role: 'sales', name: 'Sam', key: expect.stringMatching(/^tpk_/) })
+    expect(await tableText()).not.toContain(made.key)
+    expect(
+      (await app.inject({ url: '/api/leads', headers: bearerAuth(made.key) })).statusCode,
+    ).toBe(200)
+    expect(
+      (await app.inject({ url: '/api/alerts', headers: bearerAuth(made.key) })).statusCode,
+    ).toBe(403)
+    const { rows } = await db.query<{ last_used_at: Date | null }>(
+      'SELECT last_used_at FROM api_keys WHERE id = $1',
+      [made.id],
+    )
+    expect(rows[0]!.last_used_at).toBeInstanceOf(Date)
+  })
+
+  it('refuses to make an ingest write key here', async () => {
+    const { app, keys } = await buildPeopleTestApp({ ch, db })
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      headers: bearerAuth(keys.admin),
+      payload: { role: 'write', name: 'sdk' },
+    })
+    expect(response.statusCode).toBe(400)
+  })
+})
+
+describe('when an admin manages the CRM users', () => {
+  it('adds a user, lists it, and refuses the same email twice with 409', async () => {
+    const { app, keys } = await buildPeopleTestApp({ ch, db })
+    const add = () =>
+      app.inject({
+        method: 'POST',
+        url: '/api/users',
+        headers: bearerAuth(keys.admin),
+        payload: { name: 'Cleo', email: 'Cleo@Example.test', role: 'csm' },
+      })
+    const created = await add()
+    expect(created.statusCode).toBe(201)
+    expect(created.json()).toMatchObject({ email: 'cleo@example.test', role: 'csm', active: true })
+    const again = await add()
+    expect(again.statusCode).toBe(409)
+    expect(again.json().error).toEqual({ code: 'USER_EMAIL_TAKEN', message: expect.any(String) })
+    const list = await app.inject({
+      url: '/api/users?role=csm&active=true',
+      headers: bearerAuth(keys.admin),
+    })
+    expect(list.json().items).toEqual([created.json()])
+  })
+})

@@ -1,0 +1,82 @@
+import { z } from 'zod'
+import { timestamp } from './schemas.js'
+
+const day = z.iso.date()
+
+export const ruleSummary = z.object({
+  id: z.string(),
+  kind: z.enum(['abm', 'churn']),
+  name: z.string(),
+  status: z.enum(['draft', 'active', 'paused', 'archived']),
+  version: z.number().int(),
+  definition: z.unknown(),
+})
+
+export const ruleList = z.object({ items: z.array(ruleSummary) })
+
+export const ruleIdParams = z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/) })
+
+/** A rule document; validated against the rule schema by the controller (rules/). */
+export const ruleDocument = z.record(z.string(), z.unknown()).describe('a rule (rules/README.md)')
+
+export const createdVersion = z.object({ id: z.string(), version: z.number().int() })
+
+export const activateBody = z.object({ version: z.number().int().min(1) })
+
+/** A stored rule (its active or given version) or a draft rule document. */
+export const ruleRef = z.union([
+  z.object({ ruleId: z.string(), version: z.number().int().min(1).optional() }),
+  z.object({ rule: ruleDocument }),
+])
+
+export const dryRunBody = z.intersection(ruleRef, z.object({ asOf: day.optional() }))
+
+export const firing = z.object({
+  tenantId: z.string(),
+  module: z.string().optional(),
+  asOf: day,
+  score: z.number().optional(),
+  intentTag: z.string().optional(),
+  severity: z.string().optional(),
+  title: z.string().optional(),
+  evidence: z.record(z.string(), z.number()),
+})
+
+export const dryRunResult = z.object({ ruleId: z.string(), asOf: day, firings: z.array(firing) })
+
+export const backtestBody = z.intersection(
+  ruleRef,
+  z.object({ from: day, to: day, horizonDays: z.number().int().min(1).max(365).default(30) }),
+)
+
+export const backtestResult = z.object({
+  ruleId: z.string(),
+  kind: z.enum(['abm', 'churn']),
+  from: day,
+  to: day,
+  horizonDays: z.number(),
+  population: z.number(),
+  firedAccounts: z.number(),
+  firingsPerWeek: z.number(),
+  confusion: z.object({
+    truePositives: z.number(),
+    falsePositives: z.number(),
+    falseNegatives: z.number(),
+    trueNegatives: z.number(),
+  }),
+  precision: z.number().nullable(),
+  recall: z.number().nullable(),
+  baseRate: z.number().nullable(),
+  lift: z.number().nullable(),
+  medianLeadTimeDays: z.number().nullable(),
+  seconds: z.number(),
+})
+
+export const evaluateBody = z.object({
+  kind: z.enum(['abm', 'churn']).optional(),
+  asOf: day.optional(),
+})
+export const evaluateResult = z.object({
+  queued: z.array(z.object({ kind: z.enum(['abm', 'churn']), jobId: z.string() })),
+  at: timestamp,
+})
