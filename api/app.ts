@@ -81,7 +81,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics: deps.metrics,
     config: deps.config,
     routers: [
-      createRulesRoutes({ catalogue: deps.catalogue, enqueueEvaluate: deps.enqueueEvaluate }),
+      createRulesRoutes({
+        catalogue: deps.catalogue,
+        // Read at call time: the job queue may be attached after the app is built.
+        enqueueEvaluate: (kind, asOf) => {
+          if (!deps.enqueueEvaluate) {
+            throw new AppError(
+              'JOBS_UNAVAILABLE',
+              'this process has no job queue; evaluations are not possible from here',
+            )
+          }
+          return deps.enqueueEvaluate(kind, asOf)
+        },
+      }),
     ],
   })
   await app.register(ingestRoutes, {
