@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from '../platform/config.js'
 import { createLogger } from '../platform/logger.js'
 import { migrateClickHouse } from '../platform/migrate-clickhouse.js'
 import { createPostgres } from '../platform/postgres.js'
+import { backtest, evaluateNow, keysCreate, rulesExplain } from './commands.js'
 import { startServer } from './runtime.js'
 
 const usage = `Usage: tenantpulse <command>
@@ -22,6 +23,14 @@ Commands:
              (embedded ClickHouse: only while no server runs on the same DATA_DIR)
   account    print one account of the CRM store with its activity log, as JSON:
              tenantpulse account <tenantId> (embedded: while no server runs)
+  evaluate   run the active rules now and apply the firings (--kind abm|churn,
+             --as-of YYYY-MM-DD, --dry-run to write nothing)
+  backtest   a rule over a past period: --rule <id> | --file <rule.json>,
+             --from YYYY-MM-DD --to YYYY-MM-DD [--horizon 30]
+  rules explain <rule.json> [--backtest]
+             the rule's compiled ClickHouse query and its parameters
+  keys create --role admin|sales|csm|data --name <name>
+             a new API key, printed once
   bench      run a benchmark: bench ingest
 
 Configuration comes from environment variables; see .env.example.`
@@ -119,6 +128,16 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0
     }
+    case 'evaluate':
+      return evaluateNow(argv.slice(1), config, log)
+    case 'backtest':
+      return backtest(argv.slice(1), config, log)
+    case 'rules':
+      if (positionals[1] !== 'explain') return (process.stderr.write(`${usage}\n`), 1)
+      return rulesExplain(argv.slice(argv.indexOf('explain') + 1), config)
+    case 'keys':
+      if (positionals[1] !== 'create') return (process.stderr.write(`${usage}\n`), 1)
+      return keysCreate(argv.slice(argv.indexOf('create') + 1), config, log)
     case 'bench': {
       const { runBench } = await import('../bench/run.js')
       return runBench(argv.slice(argv.indexOf('bench') + 1), config)
