@@ -18,10 +18,13 @@ const fail = (message: string): number => {
 }
 
 function readRule(file: string, config: Config): Rule | string {
-  const parsed = parseRule(
-    JSON.parse(readFileSync(file, 'utf8')),
-    loadModuleCatalogue(config.modulesFile).modules,
-  )
+  let document: unknown
+  try {
+    document = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    return `cannot read ${file}: ${(error as Error).message}`
+  }
+  const parsed = parseRule(document, loadModuleCatalogue(config.modulesFile).modules)
   return parsed.ok ? parsed.rule : `${file} does not validate:\n${formatRuleIssues(parsed.issues)}`
 }
 
