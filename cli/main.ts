@@ -31,7 +31,9 @@ Commands:
              the rule's compiled ClickHouse query and its parameters
   keys create --role admin|sales|csm|data --name <name>
              a new API key, printed once
-  bench      run a benchmark: bench ingest
+  simulate   the simulated SaaS: --backfill DAYS | --stream | --stats, --scale small|full
+             (tenantpulse simulate --help for every option)
+  bench      run a benchmark: bench ingest | rules | backtest
 
 Configuration comes from environment variables; see .env.example.`
 
@@ -43,7 +45,7 @@ async function main(argv: string[]): Promise<number> {
     options: { help: { type: 'boolean', short: 'h' } },
   })
   const [command] = positionals
-  if (values.help || command === undefined || command === 'help') {
+  if ((values.help && command !== 'simulate') || command === undefined || command === 'help') {
     process.stdout.write(`${usage}\n`)
     return command === undefined && !values.help ? 1 : 0
   }
@@ -128,6 +130,11 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0
     }
+    case 'simulate':
+      return (await import('./simulate.js')).runSimulate(
+        argv.slice(argv.indexOf('simulate') + 1),
+        config,
+      )
     case 'evaluate':
       return evaluateNow(argv.slice(1), config, log)
     case 'backtest':

@@ -1,0 +1,66 @@
+import { groundTruth } from './ground-truth.js'
+import { formatCount } from './progress.js'
+import type { WorldStats } from './stats.js'
+import type { World } from './world-types.js'
+
+// `simulate --stats` as text: the figures sim/README.md documents, in its order.
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`
+
+function range(values: number[]): string {
+  if (values.length === 0) return '–'
+  return `${formatCount(Math.min(...values))}–${formatCount(Math.max(...values))}`
+}
+
+export function formatStats(world: World, stats: WorldStats): string {
+  const working = stats.eventsPerDay.filter((_, d) => world.dayFactor[d] === 1)
+  const quiet = stats.eventsPerDay.filter((_, d) => world.dayFactor[d] !== 1)
+  const t = groundTruth(world).summary
+  const free = world.tenants.filter((x) => x.plan === 'free').length
+  const paying = world.tenants.length - free
+  const rows: Array<[string, string]> = [
+    ['tenants', `${formatCount(stats.tenants)} (${pct(stats.freeShare)} free)`],
+    ['users', `${formatCount(stats.users)} (${(stats.users / stats.tenants).toFixed(1)} a tenant)`],
+    [
+      `events (${stats.days} days)`,
+      `${formatCount(stats.events)} (track ${formatCount(stats.eventsByType.track)}, page ${formatCount(stats.eventsByType.page)}, identify ${formatCount(stats.eventsByType.identify)}, group ${formatCount(stats.eventsByType.group)})`,
+    ],
+    ['events per working day / weekend or holiday', `${range(working)} / ${range(quiet)}`],
+    ['events per user and day', stats.eventsPerUserDay.toFixed(3)],
+    [
+      'mean daily active users',
+      `${formatCount(stats.meanDailyActiveUsers)} (${pct(stats.meanDailyActiveUsers / stats.users)} of users)`,
+    ],
+    [
+      'events per tenant p50 / p90 / p99 / max',
+      [stats.perTenant.p50, stats.perTenant.p90, stats.perTenant.p99, stats.perTenant.max]
+        .map(formatCount)
+        .join(' / '),
+    ],
+    [
+      'traits',
+      `${t.intent} intent (${t.intentConverts} converting), ${t.noise} noise, ${t.declining} declining, ${t.churnsInRun} churns in the run, ${t.upsellsInRun} upsells`,
+    ],
+    [
+      'conversion base rate (free tenants with an order in the run)',
+      `${pct(stats.conversionBaseRate)} (${formatCount(stats.conversionBaseRate * free)} of ${formatCount(free)})`,
+    ],
+    [
+      'churn base rate (customers cancelling in the run)',
+      `${pct(stats.churnBaseRate)} (${formatCount(stats.churnBaseRate * paying)} of ${formatCount(paying)})`,
+    ],
+    [
+      'orders / renewals / cancellations',
+      `${formatCount(stats.orders)} / ${formatCount(stats.renewals)} / ${formatCount(stats.cancellations)}`,
+    ],
+    [
+      'generation seconds / events per second',
+      `${stats.generationSeconds} / ${formatCount(stats.eventsPerSecond)}`,
+    ],
+  ]
+  const width = Math.max(...rows.map(([k]) => k.length))
+  const perDay = stats.eventsPerDay
+    .map((n, d) => `${world.datePrefix[d]!.slice(0, 10)} ${formatCount(n).padStart(11)}`)
+    .join('\n  ')
+  return `${rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n\nevents per day:\n  ${perDay}\n`
+}
