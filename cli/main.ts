@@ -31,6 +31,7 @@ Commands:
              the rule's compiled ClickHouse query and its parameters
   keys create --role admin|sales|csm|data --name <name>
              a new API key, printed once
+  demo       the service with a small simulated world, its leads and alerts printed
   simulate   the simulated SaaS: --backfill DAYS | --stream | --stats, --scale small|full
              (tenantpulse simulate --help for every option)
   bench      run a benchmark: bench ingest | rules | backtest
@@ -130,6 +131,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return 0
     }
+    case 'demo':
+      return (await import('./demo.js')).runDemo(config, log)
     case 'simulate':
       return (await import('./simulate.js')).runSimulate(
         argv.slice(argv.indexOf('simulate') + 1),
