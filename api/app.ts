@@ -25,6 +25,8 @@ export interface AppDeps {
   catalogue: ModuleCatalogue
   metrics: Metrics
   ingest: IngestService
+  /** Redis readiness ('ok', or why not), where this process uses the job queue. */
+  redisCheck?: () => Promise<string>
   /** Queues an evaluation of the active rules; absent where no job queue is reachable. */
   enqueueEvaluate?: RulesRoutesOptions['enqueueEvaluate']
 }
@@ -74,7 +76,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.code(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url}`)),
   )
 
-  await app.register(healthRoutes, { ch: deps.ch, metrics: deps.metrics })
+  await app.register(healthRoutes, {
+    ch: deps.ch,
+    db: deps.db,
+    metrics: deps.metrics,
+    // Read at call time: the job queue may be attached after the app is built.
+    redisCheck: async () => deps.redisCheck?.(),
+  })
   await app.register(peopleApi, {
     db: deps.db,
     ch: deps.ch,

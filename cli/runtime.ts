@@ -16,7 +16,7 @@ import type { Logger } from '../platform/logger.js'
 import { createMetrics } from '../platform/metrics.js'
 import { migrateClickHouse } from '../platform/migrate-clickhouse.js'
 import { createPostgres, type Db } from '../platform/postgres.js'
-import { connectRedis, type RedisHandle } from '../platform/redis.js'
+import { connectRedis, evictionPolicy, type Redis, type RedisHandle } from '../platform/redis.js'
 import { loadBuiltinRules } from '../rules/builtin.js'
 
 export interface Runtime extends AppDeps {
@@ -164,6 +164,7 @@ export async function startServer(
     if (options.workers) {
       const jobs = await startJobs(runtime)
       stopJobs = jobs.close
+      runtime.redisCheck = () => redisReadiness(jobs.redis.redis)
       runtime.enqueueEvaluate = async (kind, asOf) =>
         (await jobs.workers.queues.evaluate.add('evaluate', { kind, asOf, trigger: 'manual' })).id!
     } else if (options.http) {
@@ -175,6 +176,7 @@ export async function startServer(
         log,
       })
       const evaluate = createQueue('evaluate', { redis: redis.redis, prefix: config.QUEUE_PREFIX })
+      runtime.redisCheck = () => redisReadiness(redis.redis)
       stopJobs = async () => {
         await evaluate.close()
         await redis.close()
@@ -196,5 +198,17 @@ export async function startServer(
       await stopJobs?.()
       await runtime.close()
     },
+  }
+}
+
+/** Redis answers, and would never evict a queued job (DESIGN: Operations). */
+export async function redisReadiness(redis: Redis): Promise<string> {
+  try {
+    const policy = await evictionPolicy(redis)
+    return policy === 'noeviction'
+      ? 'ok'
+      : `failed: maxmemory-policy is ${policy}; queued jobs could be evicted (set noeviction)`
+  } catch (error) {
+    return `failed: ${(error as Error).message}`
   }
 }

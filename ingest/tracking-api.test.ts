@@ -429,7 +429,7 @@ describe('when the service is asked for its health', () => {
     expect((await app.inject('/healthz')).json()).toEqual({ status: 'ok' })
     expect((await app.inject('/readyz')).json()).toMatchObject({
       status: 'ready',
-      checks: { clickhouse: 'ok' },
+      checks: { clickhouse: 'ok', postgres: 'ok' },
     })
     await app.inject({
       method: 'POST',

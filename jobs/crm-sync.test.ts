@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
-import { startJobs } from '../cli/runtime.js'
+import { redisReadiness, startJobs } from '../cli/runtime.js'
 import { addUser } from '../crm/test-fixtures.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
@@ -210,5 +210,25 @@ describe('when two workers serve the same queue', () => {
         'prospect→customer',
         'customer→churned',
       ])
+  })
+})
+
+describe('when the queue Redis would evict keys under memory pressure', () => {
+  it('reports the service not ready, and says why', async () => {
+    const { app, runtime, jobs } = await start()
+    const redis = jobs.redis.redis
+    runtime.redisCheck = () => redisReadiness(redis)
+    expect((await app.inject('/readyz')).json()).toMatchObject({
+      status: 'ready',
+      checks: { redis: 'ok' },
+    })
+    const before = ((await redis.config('GET', 'maxmemory-policy')) as string[])[1]!
+    await redis.config('SET', 'maxmemory-policy', 'allkeys-lru')
+    onTestFinished(async () => {
+      await redis.config('SET', 'maxmemory-policy', before)
+    })
+    const res = await app.inject('/readyz')
+    expect(res.statusCode).toBe(503)
+    expect(res.json().checks.redis).toMatch(/^failed: maxmemory-policy is allkeys-lru/)
   })
 })
