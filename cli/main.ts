@@ -38,6 +38,11 @@ Commands:
 
 Configuration comes from environment variables; see .env.example.`
 
+function fail(message: string): number {
+  process.stderr.write(`${message}\n`)
+  return 1
+}
+
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
@@ -143,10 +148,10 @@ async function main(argv: string[]): Promise<number> {
     case 'backtest':
       return backtest(argv.slice(1), config, log)
     case 'rules':
-      if (positionals[1] !== 'explain') return (process.stderr.write(`${usage}\n`), 1)
+      if (positionals[1] !== 'explain') return fail(usage)
       return rulesExplain(argv.slice(argv.indexOf('explain') + 1), config)
     case 'keys':
-      if (positionals[1] !== 'create') return (process.stderr.write(`${usage}\n`), 1)
+      if (positionals[1] !== 'create') return fail(usage)
       return keysCreate(argv.slice(argv.indexOf('create') + 1), config, log)
     case 'bench': {
       const { runBench } = await import('../bench/run.js')

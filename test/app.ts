@@ -30,6 +30,8 @@ export async function buildTestApp(
     DATA_DIR: testDataDir,
     CLICKHOUSE_DATABASE: ch.database,
     INGEST_WRITE_KEY: writeKey,
+    // Set, so that start-up seeds it instead of printing a fresh admin key per test.
+    ADMIN_API_KEY: 'tpk_test_admin_key_seeded',
     LOG_LEVEL: 'silent',
     ...env,
   })
