@@ -1,7 +1,8 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
+import { lockPidFile } from './pid-lock.js'
 
 export type { ClickHouseClient }
 
@@ -58,56 +59,20 @@ export class EmbeddedDirectoryBusyError extends Error {
   override name = 'EmbeddedDirectoryBusyError'
 }
 
-const heldLocks = new Map<string, number>()
-
 /**
  * chDB binds one data directory per process and does not guard it against a second
- * process, which would corrupt it. A pid file does: a live owner makes us refuse, a
- * dead one (a crash) is taken over. Connections within one process share the lock.
+ * process, which would corrupt it. Connections within one process share the lock.
  */
 function lockEmbeddedDirectory(dir: string): () => void {
-  const lockFile = path.join(dir, 'tenantpulse.pid')
-  const held = heldLocks.get(lockFile) ?? 0
-  if (held === 0) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const fd = openSync(lockFile, 'wx')
-        writeSync(fd, String(process.pid))
-        closeSync(fd)
-        break
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error
-        const owner = Number(readFileSync(lockFile, 'utf8'))
-        if (owner !== process.pid && isAlive(owner)) {
-          throw new EmbeddedDirectoryBusyError(
-            `the embedded ClickHouse in ${dir} is in use by process ${owner}. ` +
-              'Embedded mode runs API and workers in one process; stop the other one, ' +
-              'use another DATA_DIR, or set CLICKHOUSE_URL to share a ClickHouse server.',
-          )
-        }
-        rmSync(lockFile, { force: true })
-      }
-    }
-  }
-  heldLocks.set(lockFile, held + 1)
-  let released = false
-  return () => {
-    if (released) return
-    released = true
-    const left = (heldLocks.get(lockFile) ?? 1) - 1
-    heldLocks.set(lockFile, left)
-    if (left === 0) rmSync(lockFile, { force: true })
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  return lockPidFile(path.join(dir, 'tenantpulse.pid'), {
+    shared: true,
+    busy: (owner) =>
+      new EmbeddedDirectoryBusyError(
+        `the embedded ClickHouse in ${dir} is in use by process ${owner}. ` +
+          'Embedded mode runs API and workers in one process; stop the other one, ' +
+          'use another DATA_DIR, or set CLICKHOUSE_URL to share a ClickHouse server.',
+      ),
+  })
 }
 
 /** Runs a query and returns its rows as objects. */

@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks'
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { PGlite, types } from '@electric-sql/pglite'
 import pg from 'pg'
+import { lockPidFile } from './pid-lock.js'
 
 /**
  * One data-access interface over plain SQL for both engines: PGlite in-process, or a
@@ -179,50 +180,18 @@ async function createEmbeddedDb(dataDir: string): Promise<Db> {
   return db
 }
 
-const heldLocks = new Set<string>()
-
 /**
  * PGlite does not guard its directory: a second instance, in this process or another,
- * would corrupt it. A pid file does: a live owner makes us refuse, a dead one (a
- * crash) is taken over. Embedded mode shares one Db per process.
+ * would corrupt it. Embedded mode shares one Db per process.
  */
 function lockEmbeddedDirectory(lockFile: string, dir: string): () => void {
-  const busy = (owner: number) =>
-    new EmbeddedPostgresBusyError(
-      `the embedded Postgres in ${dir} is in use by ${owner === process.pid ? 'this process' : `process ${owner}`}. ` +
-        'Embedded mode shares one database handle per process; stop the other one, ' +
-        'use another DATA_DIR, or set DATABASE_URL to share a Postgres server.',
-    )
-  if (heldLocks.has(lockFile)) throw busy(process.pid)
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const fd = openSync(lockFile, 'wx')
-      writeSync(fd, String(process.pid))
-      closeSync(fd)
-      break
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error
-      const owner = Number(readFileSync(lockFile, 'utf8'))
-      if (owner !== process.pid && isAlive(owner)) throw busy(owner)
-      rmSync(lockFile, { force: true })
-    }
-  }
-  heldLocks.add(lockFile)
-  let released = false
-  return () => {
-    if (released) return
-    released = true
-    heldLocks.delete(lockFile)
-    rmSync(lockFile, { force: true })
-  }
-}
-
-function isAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
+  return lockPidFile(lockFile, {
+    shared: false,
+    busy: (owner) =>
+      new EmbeddedPostgresBusyError(
+        `the embedded Postgres in ${dir} is in use by ${owner === process.pid ? 'this process' : `process ${owner}`}. ` +
+          'Embedded mode shares one database handle per process; stop the other one, ' +
+          'use another DATA_DIR, or set DATABASE_URL to share a Postgres server.',
+      ),
+  })
 }

@@ -58,7 +58,9 @@ if (mode === 'start') {
     receivedAt: Date.now(),
   })
   // No scheduler: the one job queued below must be the one that is cut short.
-  const jobs = await startJobs(runtime, { lockDurationMs: 1000, schedule: false })
+  // Long enough that a busy machine's pauses do not look like a stall while this
+  // process lives, short enough that the next process takes the job up soon.
+  const jobs = await startJobs(runtime, { lockDurationMs: 5000, schedule: false })
   const job = await jobs.workers.queues['crm-sync'].add('crm-sync', { trigger: 'manual' })
   while (
     (await job.getState()) !== 'active' ||
@@ -71,8 +73,10 @@ if (mode === 'start') {
 
 if (mode === 'resume') {
   say(`applied-before ${await count('SELECT count(*) AS n FROM applied_events')}`)
+  // A long lock here: the killed worker's expires soon after it died, while this
+  // worker's must outlast the pauses of a busy machine and the embedded Postgres.
   const jobs = await startJobs(runtime, {
-    lockDurationMs: 1000,
+    lockDurationMs: 30_000,
     stalledIntervalMs: 300,
     schedule: false,
   })
