@@ -128,7 +128,7 @@ describe('when a tenant goes through its whole lifecycle in events', () => {
     expect(
       await eventually(
         () => account('umbrella'),
-        (a) => a?.lifecycle === 'customer',
+        (a) => a?.lifecycle === 'customer' && a.plan === 'business',
       ),
     ).toMatchObject({ lifecycle: 'customer', plan: 'business', owner_team: 'cs', csm_id: csm })
 
