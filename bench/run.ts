@@ -2,6 +2,8 @@ import type { Config } from '../platform/config.js'
 
 const benches: Record<string, (args: string[], config: Config) => Promise<number>> = {
   ingest: async (args) => (await import('./ingest.js')).benchIngest(args),
+  rules: async (args, config) => (await import('./rules.js')).benchRules(args, config),
+  backtest: async (args, config) => (await import('./backtest.js')).benchBacktest(args, config),
 }
 
 export async function runBench(args: string[], config: Config): Promise<number> {

@@ -1,0 +1,166 @@
+import { addDays } from 'date-fns'
+import { loadModuleCatalogue } from '../ingest/module-catalogue.js'
+import { type ClickHouse, queryRows, runCommand } from '../platform/clickhouse.js'
+import type { Config } from '../platform/config.js'
+import { loadBuiltinRules } from '../rules/builtin.js'
+import { compileRule } from '../rules/compile.js'
+import { evaluateRule, utcDay } from '../rules/evaluate.js'
+import {
+  fmt,
+  loadAverage,
+  machine,
+  median,
+  openBenchWorld,
+  parseWorldArgs,
+  peakRss,
+  settleMerges,
+  type WorldPreset,
+} from './bench-world.js'
+
+// The full-scale world of sim/README.md: 10,000 tenants × 30 days, about 35 M events.
+const preset: WorldPreset = { scale: 'full', tenants: 10_000, days: 30, start: '2025-03-03' }
+const RUNS = 3
+const GOAL_MS = 1500
+const RAW_VIEW = 'usage_daily_from_events'
+
+/**
+ * The rows of usage_daily rebuilt from `events` at query time: the same columns, key
+ * and filter as the materialized view of sql/clickhouse/0003_usage_daily.sql. The
+ * database name is written into the text, not bound: a {…} placeholder inside a plain
+ * view's body would make it a parameterized view. It is a config value checked against
+ * an identifier pattern (platform/config.ts).
+ */
+const rawViewSql = (database: string) => `
+CREATE OR REPLACE VIEW \`${database}\`.${RAW_VIEW} AS
+SELECT
+    tenant_id,
+    toDate(timestamp) AS day,
+    module,
+    kind,
+    if(user_id != '', user_id, anonymous_id) AS user_id,
+    groupBitmapState(xxHash32(message_id)) AS events,
+    min(timestamp) AS first_seen,
+    max(timestamp) AS last_seen
+FROM \`${database}\`.events
+WHERE kind IN ('view', 'pricing', 'action', 'lifecycle')
+GROUP BY tenant_id, day, module, kind, user_id`
+
+interface RuleTimes {
+  id: string
+  rollupMs: number[]
+  rawMs: number[]
+  firings: number
+  rawFirings: number
+}
+
+/**
+ * bench:rules — one full evaluation of every built-in rule as of the day after the
+ * history, on the usage_daily rollup (through evaluateRule, the jobs' path) and on the
+ * same rows rebuilt from the raw events table, each RUNS times, in one process.
+ */
+export async function benchRules(args: string[], config: Config): Promise<number> {
+  const options = parseWorldArgs(args, preset)
+  console.log(`bench:rules on ${machine()}; at start: ${loadAverage()}`)
+  const world = await openBenchWorld(options, preset, config)
+  const { ch } = world
+  try {
+    const settled = await settleMerges(ch)
+    const modules = loadModuleCatalogue(config.modulesFile).modules
+    const rules = loadBuiltinRules(modules)
+    const asOf = addDays(new Date(`${world.lastDay}T00:00:00Z`), 1)
+    console.log(
+      `\nworld: ${fmt(world.events)} events, ${world.firstDay} .. ${world.lastDay}; ` +
+        `evaluated as of ${utcDay(asOf)} (merges settled after ${fmt(settled, 1)} s)`,
+    )
+    await printSizes(ch)
+    await runCommand(ch, rawViewSql(ch.database))
+
+    const times: RuleTimes[] = rules.map((r) => ({
+      id: r.id,
+      rollupMs: [],
+      rawMs: [],
+      firings: 0,
+      rawFirings: 0,
+    }))
+    for (let run = 0; run < RUNS; run++) {
+      for (const [i, rule] of rules.entries()) {
+        const started = performance.now()
+        const firings = await evaluateRule(ch, rule, { asOf, modules })
+        times[i]!.rollupMs.push(performance.now() - started)
+        times[i]!.firings = firings.length
+      }
+      for (const [i, rule] of rules.entries()) {
+        const query = compileRule(rule, modules)
+        // Bench only: our own compiled SQL, pointed at the view by a text substitution
+        // of the one table name, so both sides run exactly the same query shape.
+        const sql = query.sql.replaceAll(
+          /\{db:Identifier\}\.usage_daily\b/g,
+          `{db:Identifier}.${RAW_VIEW}`,
+        )
+        const started = performance.now()
+        const rows = await queryRows(ch, sql, { ...query.params, asOf: utcDay(asOf) })
+        times[i]!.rawMs.push(performance.now() - started)
+        times[i]!.rawFirings = rows.length
+      }
+      const total = (pick: (t: RuleTimes) => number[]) =>
+        times.reduce((sum, t) => sum + pick(t)[run]!, 0)
+      console.log(
+        `run ${run + 1}: rollup ${fmt(total((t) => t.rollupMs))} ms, raw ${fmt(total((t) => t.rawMs))} ms`,
+      )
+    }
+    printTable(times)
+  } finally {
+    await runCommand(ch, `DROP VIEW IF EXISTS \`${ch.database}\`.${RAW_VIEW}`).catch(() => {})
+    console.log(`\n${peakRss()}; at end: ${loadAverage()}`)
+    await world.close()
+  }
+  return 0
+}
+
+/** Rows and bytes on disk of the rollup beside the events it was built from. */
+async function printSizes(ch: ClickHouse) {
+  const rows = await queryRows<{ table: string; rows: string; bytes: string; parts: string }>(
+    ch,
+    `SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes, count() AS parts
+     FROM system.parts
+     WHERE database = {db:String} AND active AND table IN ('events', 'usage_daily')
+     GROUP BY table ORDER BY table`,
+    { db: ch.database },
+  )
+  const of = (name: string) => rows.find((r) => r.table === name)
+  const events = of('events')
+  const rollup = of('usage_daily')
+  if (events === undefined || rollup === undefined) return
+  const line = (name: string, r: typeof events) =>
+    `${name.padEnd(12)} ${fmt(Number(r.rows)).padStart(12)} rows  ${fmt(Number(r.bytes) / 2 ** 20).padStart(6)} MB on disk  ${r.parts} parts`
+  console.log(line('events', events))
+  console.log(line('usage_daily', rollup))
+  console.log(
+    `usage_daily holds ${fmt(Number(rollup.rows) / Number(events.rows), 3)} rows per event (${fmt(Number(events.rows) / Number(rollup.rows), 1)} events a row)\n`,
+  )
+}
+
+function printTable(times: RuleTimes[]) {
+  const stat = (ms: number[]) => `${fmt(Math.min(...ms))} / ${fmt(median(ms))}`
+  const header = `${'rule'.padEnd(26)} ${'rollup ms min / med'.padStart(20)} ${'raw ms min / med'.padStart(20)} ${'ratio'.padStart(7)} ${'firings'.padStart(8)}`
+  console.log(`\n${header}\n${'-'.repeat(header.length)}`)
+  for (const t of times) {
+    const firings =
+      t.rawFirings === t.firings ? fmt(t.firings) : `${fmt(t.firings)} (raw ${fmt(t.rawFirings)})`
+    console.log(
+      `${t.id.padEnd(26)} ${stat(t.rollupMs).padStart(20)} ${stat(t.rawMs).padStart(20)} ${fmt(median(t.rawMs) / median(t.rollupMs), 1).padStart(6)}× ${firings.padStart(8)}`,
+    )
+  }
+  const totals = (pick: (t: RuleTimes) => number[]) =>
+    Array.from({ length: RUNS }, (_, run) => times.reduce((sum, t) => sum + pick(t)[run]!, 0))
+  const rollup = totals((t) => t.rollupMs)
+  const raw = totals((t) => t.rawMs)
+  const firings = times.reduce((sum, t) => sum + t.firings, 0)
+  console.log(
+    `${'all rules'.padEnd(26)} ${stat(rollup).padStart(20)} ${stat(raw).padStart(20)} ${fmt(median(raw) / median(rollup), 1).padStart(6)}× ${fmt(firings).padStart(8)}`,
+  )
+  const verdict = median(rollup) < GOAL_MS ? 'met' : 'NOT met'
+  console.log(
+    `\nfull sweep of ${times.length} rules on the rollup: min ${fmt(Math.min(...rollup))} ms, median ${fmt(median(rollup))} ms over ${RUNS} runs; goal < ${fmt(GOAL_MS)} ms: ${verdict}`,
+  )
+}
