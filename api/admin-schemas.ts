@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { apiRoles } from './api-keys.js'
+import { apiRoles, keyRoles } from './api-keys.js'
 import { idText, pageQuery } from './cursor.js'
 import { pageOf, timestamp } from './schemas.js'
 
@@ -30,15 +30,15 @@ export type CreateUserBody = z.infer<typeof createUserBody>
 
 export const createKeyBody = z.object({
   role: z
-    .enum(apiRoles)
-    .describe('write keys for the tracking API are not made here: see the README'),
+    .enum(keyRoles)
+    .describe('admin, sales, csm, data; or write: a key for the tracking API only'),
   name: z.string().trim().min(1).max(200).describe('whose key, for what'),
 })
 
 export const createdKey = z.object({
   id: idText,
   name: z.string(),
-  role: z.enum(apiRoles),
+  role: z.enum(keyRoles),
   key: z.string().describe('the key itself, shown only in this answer; only its hash is kept'),
   createdAt: timestamp,
 })

@@ -96,7 +96,7 @@ describe('when an admin makes a key through POST /api/keys', () => {
     expect(rows[0]!.last_used_at).toBeInstanceOf(Date)
   })
 
-  it('refuses to make an ingest write key here', async () => {
+  it("makes an ingest write key, which the people's API then refuses", async () => {
     const { app, keys } = await buildPeopleTestApp({ ch, db })
     const response = await app.inject({
       method: 'POST',
@@ -104,7 +104,11 @@ describe('when an admin makes a key through POST /api/keys', () => {
       headers: bearerAuth(keys.admin),
       payload: { role: 'write', name: 'sdk' },
     })
-    expect(response.statusCode).toBe(400)
+    expect(response.statusCode).toBe(201)
+    const made = response.json()
+    expect(made.role).toBe('write')
+    const denied = await app.inject({ url: '/api/leads', headers: bearerAuth(made.key) })
+    expect(denied.statusCode).toBe(403)
   })
 })
 

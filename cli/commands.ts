@@ -132,10 +132,8 @@ export async function keysCreate(args: string[], config: Config, log: Logger): P
     options: { role: { type: 'string' }, name: { type: 'string' } },
   })
   const role = values.role as KeyRole
-  if (!keyRoles.includes(role) || role === 'write' || !values.name) {
-    return fail(
-      `usage: tenantpulse keys create --role ${keyRoles.filter((r) => r !== 'write').join('|')} --name <name>`,
-    )
+  if (!keyRoles.includes(role) || !values.name) {
+    return fail(`usage: tenantpulse keys create --role ${keyRoles.join('|')} --name <name>`)
   }
   const runtime = await startRuntime(config, log)
   try {

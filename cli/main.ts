@@ -29,8 +29,8 @@ Commands:
              --from YYYY-MM-DD --to YYYY-MM-DD [--horizon 30]
   rules explain <rule.json> [--backtest]
              the rule's compiled ClickHouse query and its parameters
-  keys create --role admin|sales|csm|data --name <name>
-             a new API key, printed once
+  keys create --role admin|sales|csm|data|write --name <name>
+             a new API key (write: for the tracking API), printed once
   demo       the service with a small simulated world, its leads and alerts printed
   simulate   the simulated SaaS: --backfill DAYS | --stream | --stats, --scale small|full
              (tenantpulse simulate --help for every option)

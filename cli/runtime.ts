@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import path from 'node:path'
-import { ensureAdminKey } from '../api/api-keys.js'
+import { createApiKey, ensureAdminKey, seedApiKey } from '../api/api-keys.js'
 import { type AppDeps, buildApp } from '../api/app.js'
 import { migratePostgres } from '../crm/migrate.js'
 import { installBuiltinRules } from '../crm/rules-store.js'
 import { createIngestService } from '../ingest/ingest-service.js'
 import { loadModuleCatalogue, type ModuleCatalogue } from '../ingest/module-catalogue.js'
-import { createWriteKeyStore, hashSecret } from '../ingest/write-keys.js'
+import { createWriteKeyStore } from '../ingest/write-keys.js'
 import { createQueue } from '../jobs/queues.js'
 import { startWorkers, type WorkerOptions, type Workers } from '../jobs/workers.js'
 import { type ClickHouse, createClickHouse } from '../platform/clickhouse.js'
@@ -69,7 +66,8 @@ export async function startRuntime(
     const installed = await installBuiltinRules(db, loadBuiltinRules(catalogue.modules))
     if (installed.length > 0) log.info({ rules: installed }, 'built-in rules installed')
     const metrics = createMetrics()
-    const writeKeys = createWriteKeyStore(loadWriteKeyHashes(config, log))
+    await ensureWriteKey(db, config, log)
+    const writeKeys = createWriteKeyStore(db)
     const ingest = createIngestService({
       ch,
       config,
@@ -125,28 +123,25 @@ export async function startJobs(
 }
 
 /**
- * Write keys kept as hashes in DATA_DIR/write-keys.json. INGEST_WRITE_KEY is added at
- * every start; with none configured and none stored, the first start makes one and
- * prints it once, since only its hash is kept.
+ * INGEST_WRITE_KEY is registered at every start (as an api_keys row with the role
+ * `write`); with none configured and none stored, the first start makes one and prints
+ * it once, since only its hash is kept.
  */
-function loadWriteKeyHashes(config: Config, log: Logger): Uint8Array[] {
-  const file = path.join(config.dataDir, 'write-keys.json')
-  const stored: string[] = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : []
-  const hashes: Uint8Array[] = stored.map((hex) => Buffer.from(hex, 'hex'))
-  if (config.INGEST_WRITE_KEY) hashes.push(hashSecret(config.INGEST_WRITE_KEY))
-  else if (hashes.length === 0) {
-    const key = `wk_${randomBytes(24).toString('base64url')}`
-    const hash = hashSecret(key)
-    mkdirSync(config.dataDir, { recursive: true })
-    writeFileSync(file, JSON.stringify([Buffer.from(hash).toString('hex')]), { mode: 0o600 })
-    hashes.push(hash)
-    // Printed, not logged: log lines are shipped and kept, and this is a secret.
-    process.stdout.write(
-      `\nA write key was created for the tracking API (shown once, keep it):\n\n  ${key}\n\n`,
-    )
-    log.info('created the first write key; its hash is in write-keys.json')
+async function ensureWriteKey(db: Db, config: Config, log: Logger): Promise<void> {
+  if (config.INGEST_WRITE_KEY) {
+    await seedApiKey(db, { key: config.INGEST_WRITE_KEY, role: 'write', name: 'INGEST_WRITE_KEY' })
+    return
   }
-  return hashes
+  const { rowCount } = await db.query(
+    "SELECT 1 FROM api_keys WHERE role = 'write' AND revoked_at IS NULL LIMIT 1",
+  )
+  if (rowCount > 0) return
+  const made = await createApiKey(db, { role: 'write', name: 'first start' })
+  // Printed, not logged: log lines are shipped and kept, and this is a secret.
+  process.stdout.write(
+    `\nA write key was created for the tracking API (shown once, keep it):\n\n  ${made.key}\n\n`,
+  )
+  log.info('created the first write key')
 }
 
 /**

@@ -470,3 +470,33 @@ describe('when values hold tabs, line breaks, backslashes, quotes and non-Latin 
     expect(JSON.parse(row!.properties!)).toEqual({ note: name })
   })
 })
+
+describe('when an admin makes a write key for a new source', () => {
+  it('lets it send events, and a revoked one gets 401', async () => {
+    const { app } = await buildTestApp({ ch, db })
+    const made = await app.inject({
+      method: 'POST',
+      url: '/api/keys',
+      headers: { authorization: 'Bearer tpk_test_admin_key_seeded' },
+      payload: { role: 'write', name: 'mobile app' },
+    })
+    expect(made.statusCode).toBe(201)
+    const { id, key } = made.json()
+    const messageId = uid('newkey')
+    const sent = await post(
+      '/v1/track',
+      { userId: 'u', event: 'x', messageId, context: { groupId: 't' } },
+      { authorization: basicAuth(key) },
+    )
+    expect(sent.status).toBe(200)
+    expect((await stored([messageId]))[0]!.write_key_id).toBe(`key-${id}`)
+    await db.query('UPDATE api_keys SET revoked_at = now() WHERE id = $1', [id])
+    // A fresh app: a process remembers a good key for a while (WriteKeyStore's cache).
+    const refused = await post(
+      '/v1/track',
+      { userId: 'u', event: 'x', context: { groupId: 't' } },
+      { authorization: basicAuth(key) },
+    )
+    expect(refused.status).toBe(401)
+  })
+})

@@ -1,7 +1,8 @@
-import { createHash, timingSafeEqual } from 'node:crypto'
+import { findApiKey } from '../api/api-keys.js'
+import type { Queryable } from '../platform/postgres.js'
 
 export interface WriteKey {
-  /** Not secret: the first hex digits of the hash, stored with each event. */
+  /** Not secret: the key's id in api_keys, stored with each event as write_key_id. */
   id: string
 }
 
@@ -9,27 +10,31 @@ export interface WriteKeyStore {
   verify(key: string): Promise<WriteKey | undefined>
 }
 
-export const hashSecret = (secret: string): Uint8Array =>
-  createHash('sha256').update(secret).digest()
-
 /**
- * Write keys held as SHA-256 hashes. The presented key is hashed and compared with
- * every registered hash in constant time, so neither a lookup nor an early exit tells
- * an attacker how much of a guess was right. Sources are few, so the loop is cheap.
+ * Write keys are API keys with the role `write`, kept hashed in the CRM store's
+ * api_keys and compared in constant time (findApiKey). A key that passed is remembered
+ * for a short while, so the tracking API's hot path does not query Postgres on every
+ * request; a revoked key stops working within that time.
  */
-export function createWriteKeyStore(hashes: Iterable<Uint8Array>): WriteKeyStore & {
-  add(hash: Uint8Array): void
-} {
-  const known: Uint8Array[] = [...hashes]
+export function createWriteKeyStore(
+  db: Queryable,
+  options: { cacheMs: number } = { cacheMs: 30_000 },
+): WriteKeyStore {
+  const known = new Map<string, { id: string; until: number }>()
   return {
-    add(hash) {
-      known.push(hash)
-    },
     async verify(key) {
-      const presented = hashSecret(key)
-      let match: Uint8Array | undefined
-      for (const hash of known) if (timingSafeEqual(hash, presented)) match = hash
-      return match && { id: Buffer.from(match).toString('hex').slice(0, 12) }
+      const now = Date.now()
+      const cached = known.get(key)
+      if (cached && cached.until > now) return { id: cached.id }
+      const found = await findApiKey(db, key)
+      if (found?.role !== 'write') {
+        known.delete(key)
+        return undefined
+      }
+      // Bounded: the keys of a few sources, not one entry per guess.
+      if (known.size > 1000) known.clear()
+      known.set(key, { id: `key-${found.id}`, until: now + options.cacheMs })
+      return { id: `key-${found.id}` }
     },
   }
 }
