@@ -229,7 +229,8 @@ function trendMetric(of: AggregateNode, index: number, mode: Mode, p: ParamSink)
   }
 }
 
-const renewalWhere = "type = 'track' AND kind = 'lifecycle' AND event = 'Subscription Renewed'"
+// lifecycle_events holds only group calls and lifecycle events, so no kind filter is needed.
+const renewalWhere = "type = 'track' AND event = 'Subscription Renewed'"
 
 /** The last renewal before asOf and its revenue, per tenant. */
 function renewalCte(mode: Mode): OwnCte {
@@ -239,14 +240,14 @@ function renewalCte(mode: Mode): OwnCte {
     mode.kind === 'point'
       ? [
           `SELECT tenant_id, ${select}`,
-          'FROM {db:Identifier}.events',
+          'FROM {db:Identifier}.lifecycle_events',
           `WHERE ${renewalWhere}`,
           `  AND toDate(timestamp) < {asOf:Date} AND toDate(timestamp) >= {asOf:Date} - ${RENEWAL_LOOKBACK_DAYS}`,
           'GROUP BY tenant_id',
         ].join('\n')
       : [
           `SELECT as_of, tenant_id, ${select}`,
-          'FROM {db:Identifier}.events',
+          'FROM {db:Identifier}.lifecycle_events',
           `ARRAY JOIN arrayFilter(d -> d > toDate(timestamp) AND d <= toDate(timestamp) + ${RENEWAL_LOOKBACK_DAYS}, ${rangeDays}) AS as_of`,
           `WHERE ${renewalWhere}`,
           `  AND toDate(timestamp) < {to:Date} AND toDate(timestamp) >= {from:Date} - ${RENEWAL_LOOKBACK_DAYS}`,

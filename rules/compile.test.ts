@@ -33,7 +33,7 @@ tenants AS (
     argMaxIf(JSONExtractString(traits, 'plan'), timestamp, JSONHas(traits, 'plan')) AS plan,
     argMaxIf(JSONExtractFloat(traits, 'seats'), timestamp, JSONHas(traits, 'seats')) AS seats,
     argMaxIf(JSONExtractFloat(traits, 'mrr'), timestamp, JSONHas(traits, 'mrr')) AS mrr
-  FROM {db:Identifier}.events
+  FROM {db:Identifier}.lifecycle_events
   WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}
   GROUP BY tenant_id
   HAVING plan IN {plans:Array(String)}
@@ -82,7 +82,7 @@ tenants AS (
     argMaxIf(JSONExtractString(traits, 'plan'), timestamp, JSONHas(traits, 'plan')) AS plan,
     argMaxIf(JSONExtractFloat(traits, 'seats'), timestamp, JSONHas(traits, 'seats')) AS seats,
     argMaxIf(JSONExtractFloat(traits, 'mrr'), timestamp, JSONHas(traits, 'mrr')) AS mrr
-  FROM {db:Identifier}.events
+  FROM {db:Identifier}.lifecycle_events
   WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}
   GROUP BY tenant_id
   HAVING plan IN {plans:Array(String)}

@@ -162,8 +162,10 @@ const traitColumns = [
 
 /**
  * Candidate tenants and their traits as of asOf: the latest group call before it, read
- * from the events themselves (tenant_traits keeps only the newest row, which would let
- * a backtest see a plan from its future). Copies of a redelivered call change no argMax.
+ * from lifecycle_events, the small table of group calls and orders (tenant_traits keeps
+ * only the newest row, which would let a backtest see a plan from its future; `events`
+ * holds the same calls among millions of others). Copies of a redelivered call change
+ * no argMax.
  */
 function tenantsCte(tree: RuleQueryNode, mode: Mode, p: ParamSink): string {
   const having = tree.plans === null ? [] : [`HAVING plan IN ${p.use(tree.plans)}`]
@@ -172,7 +174,7 @@ function tenantsCte(tree: RuleQueryNode, mode: Mode, p: ParamSink): string {
     return [
       'SELECT',
       `  ${['tenant_id', ...traitColumns].join(',\n  ')}`,
-      'FROM {db:Identifier}.events',
+      'FROM {db:Identifier}.lifecycle_events',
       "WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}",
       'GROUP BY tenant_id',
       ...having,
@@ -181,7 +183,7 @@ function tenantsCte(tree: RuleQueryNode, mode: Mode, p: ParamSink): string {
   return [
     'SELECT',
     `  ${['as_of', 'tenant_id', ...traitColumns].join(',\n  ')}`,
-    'FROM {db:Identifier}.events',
+    'FROM {db:Identifier}.lifecycle_events',
     `ARRAY JOIN arrayFilter(d -> d > toDate(timestamp), ${rangeDays}) AS as_of`,
     "WHERE type = 'group' AND toDate(timestamp) < {to:Date}",
     'GROUP BY as_of, tenant_id',
