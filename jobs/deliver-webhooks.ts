@@ -35,14 +35,15 @@ interface Due {
 export async function deliverWebhooks(
   db: Db,
   options: DeliveryOptions,
-  now = new Date(),
+  /** Due as of when; default the database's clock, the one next_attempt_at was set by. */
+  now?: Date,
 ): Promise<DeliverySummary> {
   const { rows } = await db.query<Due>(
     `SELECT o.id, s.url, s.secret, o.webhook_id, o.payload, o.attempts
      FROM webhook_outbox o JOIN webhook_subscriptions s ON s.id = o.subscription_id
-     WHERE o.delivered_at IS NULL AND o.next_attempt_at <= $1 AND o.attempts < $2 AND s.active
+     WHERE o.delivered_at IS NULL AND o.next_attempt_at <= coalesce($1::timestamptz, clock_timestamp()) AND o.attempts < $2 AND s.active
      ORDER BY o.next_attempt_at, o.id LIMIT $3`,
-    [now, options.maxAttempts, options.batchSize],
+    [now ?? null, options.maxAttempts, options.batchSize],
   )
   const summary: DeliverySummary = { delivered: 0, failed: 0 }
   for (const row of rows) {
