@@ -3,6 +3,7 @@ import http from 'node:http'
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { startJobs } from '../cli/runtime.js'
 import { applyLifecycleEvents } from '../crm/apply-lifecycle-event.js'
+import { evaluateNow } from '../jobs/queues.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
 import { createTestIngest } from '../rules/test-ingest.js'
@@ -173,9 +174,7 @@ describe('when an evaluation is asked for now', () => {
       { QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}` },
     )
     const jobs = await startJobs(runtime, { schedule: false })
-    runtime.enqueueEvaluate = async (kind, day) =>
-      (await jobs.workers.queues.evaluate.add('evaluate', { kind, asOf: day, trigger: 'manual' }))
-        .id!
+    runtime.enqueueEvaluate = evaluateNow(jobs.workers.queues.evaluate)
     onTestFinished(async () => {
       for (const q of Object.values(jobs.workers.queues)) await q.obliterate({ force: true })
       await jobs.close()

@@ -3,6 +3,7 @@ import { createApiKey } from '../api/api-keys.js'
 import { buildApp } from '../api/app.js'
 import { applyFirings } from '../crm/apply-firings.js'
 import { evaluateActiveRules } from '../jobs/evaluate-rules.js'
+import { evaluateNow } from '../jobs/queues.js'
 import { syncLifecycleEvents } from '../jobs/sync-lifecycle-events.js'
 import { updateHealthScores } from '../jobs/update-health-scores.js'
 import type { Config } from '../platform/config.js'
@@ -22,8 +23,7 @@ const say = (line = '') => process.stdout.write(`${line}\n`)
 export async function runDemo(config: Config, log: Logger): Promise<number> {
   const runtime = await startRuntime(config, log)
   const jobs = await startJobs(runtime)
-  runtime.enqueueEvaluate = async (kind, asOf) =>
-    (await jobs.workers.queues.evaluate.add('evaluate', { kind, asOf, trigger: 'manual' })).id!
+  runtime.enqueueEvaluate = evaluateNow(jobs.workers.queues.evaluate)
   const app = await buildApp(runtime)
   const address = await app.listen({ host: config.HOST, port: config.PORT })
   const stop = async () => {

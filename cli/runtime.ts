@@ -5,7 +5,7 @@ import { installBuiltinRules } from '../crm/rules-store.js'
 import { createIngestService } from '../ingest/ingest-service.js'
 import { loadModuleCatalogue, type ModuleCatalogue } from '../ingest/module-catalogue.js'
 import { createWriteKeyStore } from '../ingest/write-keys.js'
-import { createQueue } from '../jobs/queues.js'
+import { createQueue, evaluateNow } from '../jobs/queues.js'
 import { startWorkers, type WorkerOptions, type Workers } from '../jobs/workers.js'
 import { type ClickHouse, createClickHouse } from '../platform/clickhouse.js'
 import type { Config } from '../platform/config.js'
@@ -160,8 +160,7 @@ export async function startServer(
       const jobs = await startJobs(runtime)
       stopJobs = jobs.close
       runtime.redisCheck = () => redisReadiness(jobs.redis.redis)
-      runtime.enqueueEvaluate = async (kind, asOf) =>
-        (await jobs.workers.queues.evaluate.add('evaluate', { kind, asOf, trigger: 'manual' })).id!
+      runtime.enqueueEvaluate = evaluateNow(jobs.workers.queues.evaluate)
     } else if (options.http) {
       // An API without workers still queues evaluations for the workers elsewhere.
       const redis = await connectRedis({
@@ -176,8 +175,7 @@ export async function startServer(
         await evaluate.close()
         await redis.close()
       }
-      runtime.enqueueEvaluate = async (kind, asOf) =>
-        (await evaluate.add('evaluate', { kind, asOf, trigger: 'manual' })).id!
+      runtime.enqueueEvaluate = evaluateNow(evaluate)
     }
   } catch (error) {
     await runtime.close()

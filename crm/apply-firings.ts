@@ -80,12 +80,7 @@ async function applyAbm(
   if (account.lifecycle !== 'prospect' && account.lifecycle !== 'lead') return 'not_a_prospect'
   const tags = firing.intentTag ? [firing.intentTag] : []
   const score = Math.max(0, Math.round(firing.score ?? 0))
-  let lead = (
-    await tx.query<{ id: string; score: number; intent_tags: string[] }>(
-      "SELECT id, score, intent_tags FROM leads WHERE tenant_id = $1 AND status IN ('open', 'working')",
-      [firing.tenantId],
-    )
-  ).rows[0]
+  let lead = await openLeadOf(tx, firing.tenantId)
   if (!lead) {
     const moved = await applyTransition(
       tx,
@@ -99,12 +94,7 @@ async function applyAbm(
       },
     )
     if (!moved.ok) return 'not_a_prospect'
-    lead = (
-      await tx.query<{ id: string; score: number; intent_tags: string[] }>(
-        "SELECT id, score, intent_tags FROM leads WHERE tenant_id = $1 AND status IN ('open', 'working')",
-        [firing.tenantId],
-      )
-    ).rows[0]!
+    lead = (await openLeadOf(tx, firing.tenantId))!
     summary.leadsOpened++
     summary.webhooks += await enqueueWebhooks(tx, 'lead.opened', {
       leadId: lead.id,
@@ -145,6 +135,15 @@ async function applyAbm(
   )
   summary.signals += signal.rowCount
   return undefined
+}
+
+/** The account's open (or being worked) lead: there is at most one. */
+async function openLeadOf(tx: Queryable, tenantId: string) {
+  const { rows } = await tx.query<{ id: string; score: number; intent_tags: string[] }>(
+    "SELECT id, score, intent_tags FROM leads WHERE tenant_id = $1 AND status IN ('open', 'working')",
+    [tenantId],
+  )
+  return rows[0]
 }
 
 async function applyChurn(

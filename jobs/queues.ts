@@ -48,3 +48,9 @@ export function createQueue<N extends QueueName>(
     defaultJobOptions: jobOptions[name],
   })
 }
+
+/** Queues one evaluation of the active rules of a kind now; returns the job id. */
+export function evaluateNow(queue: Queue<QueuePayloads['evaluate']>) {
+  return async (kind: 'abm' | 'churn', asOf: string | undefined): Promise<string> =>
+    (await queue.add('evaluate', { kind, asOf, trigger: 'manual' })).id!
+}

@@ -1,5 +1,5 @@
 import { addDays } from 'date-fns'
-import { type Outcome, recordedOutcomes } from '../crm/outcomes.js'
+import { recordedOutcomes } from '../crm/outcomes.js'
 import { type ClickHouse, queryRows } from '../platform/clickhouse.js'
 import type { Queryable } from '../platform/postgres.js'
 import { loadSql } from '../platform/sql.js'
@@ -38,7 +38,7 @@ export async function backtestRule(
       to: options.to,
       modules: options.modules,
     }),
-    recordedOutcomes(deps.db, rule.kind, from, until) as Promise<Outcome[]>,
+    recordedOutcomes(deps.db, rule.kind, from, until),
     queryRows<{ population: string }>(deps.ch, loadSql('clickhouse/queries/backtest-population'), {
       to,
       plans,
