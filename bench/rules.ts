@@ -22,10 +22,12 @@ const preset: WorldPreset = { scale: 'full', tenants: 10_000, days: 30, start: '
 const RUNS = 3
 const GOAL_MS = 1500
 const RAW_VIEW = 'usage_daily_from_events'
+const RAW_DAU_VIEW = 'daily_active_users_from_events'
 
 /**
  * The rows of usage_daily rebuilt from `events` at query time: the same columns, key
- * and filter as the materialized view of sql/clickhouse/0003_usage_daily.sql. The
+ * and filter as the materialized view (sql/clickhouse/0003_usage_daily.sql, its query as of
+ * 0005_usage_event_ids.sql). The
  * database name is written into the text, not bound: a {…} placeholder inside a plain
  * view's body would make it a parameterized view. It is a config value checked against
  * an identifier pattern (platform/config.ts).
@@ -38,12 +40,22 @@ SELECT
     module,
     kind,
     if(user_id != '', user_id, anonymous_id) AS user_id,
-    groupBitmapState(xxHash32(message_id)) AS events,
+    groupUniqArray(xxHash32(message_id)) AS event_ids,
     min(timestamp) AS first_seen,
     max(timestamp) AS last_seen
 FROM \`${database}\`.events
 WHERE kind IN ('view', 'pricing', 'action', 'lifecycle')
 GROUP BY tenant_id, day, module, kind, user_id`
+
+/** daily_active_users rebuilt from `events`, as its view in 0004_daily_active_users.sql. */
+const rawDauViewSql = (database: string) => `
+CREATE OR REPLACE VIEW \`${database}\`.${RAW_DAU_VIEW} AS
+SELECT DISTINCT
+    tenant_id,
+    toDate(timestamp) AS day,
+    cityHash64(if(user_id != '', user_id, anonymous_id)) AS user_key
+FROM \`${database}\`.events
+WHERE kind IN ('view', 'pricing', 'action')`
 
 interface RuleTimes {
   id: string
@@ -74,6 +86,7 @@ export async function benchRules(args: string[], config: Config): Promise<number
     )
     await printSizes(ch)
     await runCommand(ch, rawViewSql(ch.database))
+    await runCommand(ch, rawDauViewSql(ch.database))
 
     const times: RuleTimes[] = rules.map((r) => ({
       id: r.id,
@@ -91,12 +104,11 @@ export async function benchRules(args: string[], config: Config): Promise<number
       }
       for (const [i, rule] of rules.entries()) {
         const query = compileRule(rule, modules)
-        // Bench only: our own compiled SQL, pointed at the view by a text substitution
-        // of the one table name, so both sides run exactly the same query shape.
-        const sql = query.sql.replaceAll(
-          /\{db:Identifier\}\.usage_daily\b/g,
-          `{db:Identifier}.${RAW_VIEW}`,
-        )
+        // Bench only: our own compiled SQL, pointed at the views by a text substitution
+        // of the rollups' names, so both sides run exactly the same query shape.
+        const sql = query.sql
+          .replaceAll(/\{db:Identifier\}\.usage_daily\b/g, `{db:Identifier}.${RAW_VIEW}`)
+          .replaceAll(/\{db:Identifier\}\.daily_active_users\b/g, `{db:Identifier}.${RAW_DAU_VIEW}`)
         const started = performance.now()
         const rows = await queryRows(ch, sql, { ...query.params, asOf: utcDay(asOf) })
         times[i]!.rawMs.push(performance.now() - started)
@@ -110,7 +122,8 @@ export async function benchRules(args: string[], config: Config): Promise<number
     }
     printTable(times)
   } finally {
-    await runCommand(ch, `DROP VIEW IF EXISTS \`${ch.database}\`.${RAW_VIEW}`).catch(() => {})
+    for (const view of [RAW_VIEW, RAW_DAU_VIEW])
+      await runCommand(ch, `DROP VIEW IF EXISTS \`${ch.database}\`.${view}`).catch(() => {})
     console.log(`\n${peakRss()}; at end: ${loadAverage()}`)
     await world.close()
   }
@@ -119,25 +132,25 @@ export async function benchRules(args: string[], config: Config): Promise<number
 
 /** Rows and bytes on disk of the rollup beside the events it was built from. */
 async function printSizes(ch: ClickHouse) {
+  const tables = ['events', 'usage_daily', 'daily_active_users']
   const rows = await queryRows<{ table: string; rows: string; bytes: string; parts: string }>(
     ch,
     `SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes, count() AS parts
      FROM system.parts
-     WHERE database = {db:String} AND active AND table IN ('events', 'usage_daily')
-     GROUP BY table ORDER BY table`,
-    { db: ch.database },
+     WHERE database = {db:String} AND active AND table IN {tables:Array(String)}
+     GROUP BY table`,
+    { db: ch.database, tables },
   )
-  const of = (name: string) => rows.find((r) => r.table === name)
-  const events = of('events')
-  const rollup = of('usage_daily')
-  if (events === undefined || rollup === undefined) return
-  const line = (name: string, r: typeof events) =>
-    `${name.padEnd(12)} ${fmt(Number(r.rows)).padStart(12)} rows  ${fmt(Number(r.bytes) / 2 ** 20).padStart(6)} MB on disk  ${r.parts} parts`
-  console.log(line('events', events))
-  console.log(line('usage_daily', rollup))
-  console.log(
-    `usage_daily holds ${fmt(Number(rollup.rows) / Number(events.rows), 3)} rows per event (${fmt(Number(events.rows) / Number(rollup.rows), 1)} events a row)\n`,
-  )
+  const events = Number(rows.find((r) => r.table === 'events')?.rows ?? 0)
+  for (const name of tables) {
+    const r = rows.find((row) => row.table === name)
+    if (r === undefined) continue
+    const perEvent = name === 'events' ? '' : `  ${fmt(Number(r.rows) / events, 3)} rows an event`
+    console.log(
+      `${name.padEnd(20)} ${fmt(Number(r.rows)).padStart(12)} rows  ${fmt(Number(r.bytes) / 2 ** 20).padStart(6)} MB on disk  ${r.parts.padStart(3)} parts${perEvent}`,
+    )
+  }
+  console.log('')
 }
 
 function printTable(times: RuleTimes[]) {

@@ -18,14 +18,14 @@ async function figures() {
   const rollup = await queryRows(
     ch,
     `
-    SELECT tenant_id, day, module, kind, user_id, groupBitmapMerge(events) AS events, min(first_seen) AS first_seen, max(last_seen) AS last_seen
+    SELECT tenant_id, day, module, kind, user_id, uniqExactArray(event_ids) AS events, min(first_seen) AS first_seen, max(last_seen) AS last_seen
     FROM {db:Identifier}.usage_daily GROUP BY tenant_id, day, module, kind, user_id
     ORDER BY tenant_id, day, module, kind, user_id`,
   )
   const perTenant = await queryRows(
     ch,
     `
-    SELECT tenant_id, groupBitmapMerge(events) AS events, uniqExact(user_id) AS users, uniqExact(day) AS days
+    SELECT tenant_id, uniqExactArray(event_ids) AS events, uniqExact(user_id) AS users, uniqExact(day) AS days
     FROM {db:Identifier}.usage_daily GROUP BY tenant_id ORDER BY tenant_id`,
   )
   const traits = await queryRows(
@@ -83,8 +83,8 @@ describe('when the same batch is delivered twice', () => {
     expect((await send()).statusCode).toBe(200)
     const once = await figures()
     expect(once.perTenant).toEqual([
-      { tenant_id: 'acme', events: 45, users: '3', days: '3' },
-      { tenant_id: 'globex', events: 15, users: '3', days: '3' },
+      { tenant_id: 'acme', events: '45', users: '3', days: '3' },
+      { tenant_id: 'globex', events: '15', users: '3', days: '3' },
     ])
     expect(once.traits).toEqual([
       { tenant_id: 'acme', name: 'Acme', plan: 'free', seats: 10, mrr: null },

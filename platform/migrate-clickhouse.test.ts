@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { createTestIngest } from '../rules/test-ingest.js'
 import { queryRows, useTestClickHouse } from '../test/clickhouse.js'
 import { runCommand } from './clickhouse.js'
 import { MigrationError, migrateClickHouse } from './migrate-clickhouse.js'
@@ -21,6 +22,8 @@ describe('when the migrations run on an empty database', () => {
         'rejected_events',
         'usage_daily',
         'usage_daily_mv',
+        'daily_active_users',
+        'daily_active_users_mv',
         'tenant_traits',
         'user_groups',
         'user_traits',
@@ -57,9 +60,98 @@ describe('when an applied migration was edited', () => {
 
 describe('when a migration statement is written', () => {
   it('is idempotent, so that a second runner can repeat it', () => {
-    for (const migration of readMigrations('clickhouse', (t) => t)) {
-      for (const statement of migration.statements)
-        expect(statement).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW|DATABASE) IF NOT EXISTS /)
+    const statements = readMigrations('clickhouse', (t) => t).flatMap((m) => m.statements)
+    const engineOf = (table: string) =>
+      statements
+        .find((s) => s.startsWith(`CREATE TABLE IF NOT EXISTS {db:Identifier}.${table}\n`))
+        ?.match(/ENGINE = (\w+)/)?.[1]
+    for (const statement of statements) {
+      const insert = statement.match(/^INSERT INTO \{db:Identifier\}\.(\w+)\s/)
+      // A repeated INSERT is harmless only where the engine merges the copies away.
+      if (insert !== null)
+        expect(engineOf(insert[1]!)).toMatch(/^(Replacing|Aggregating)MergeTree$/)
+      else if (statement.startsWith('ALTER'))
+        // Adding a column that may exist, or setting a view's query to the same text again.
+        expect(statement).toMatch(/^ALTER TABLE \S+\s+(ADD COLUMN IF NOT EXISTS|MODIFY QUERY)\s/)
+      else expect(statement).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW|DATABASE) IF NOT EXISTS /)
     }
+  })
+})
+
+const event = (user: string, day: string, n: number) => ({
+  type: 'track',
+  event: 'Report Exported',
+  userId: user,
+  messageId: `m-${user}-${day}-${n}`,
+  timestamp: `${day}T10:0${n}:00Z`,
+  context: { groupId: 't1' },
+  properties: { module: 'analytics' },
+})
+
+const backfillOf = (version: string) =>
+  readMigrations('clickhouse', (t) => t)
+    .find((m) => m.version === version)!
+    .statements.filter((s) => s.startsWith('INSERT'))
+
+describe('when daily_active_users arrives on a database that already holds events', () => {
+  it('fills it from the rollup, once however often it runs, and the view takes over', async () => {
+    const ch = await useTestClickHouse({ migrate: false })
+    await migrateClickHouse(ch, { through: '0003_usage_daily' })
+    const send = createTestIngest(ch)
+    await send([
+      event('u1', '2025-03-03', 1),
+      event('u1', '2025-03-03', 2),
+      event('u2', '2025-03-04', 1),
+    ])
+    const days = () =>
+      queryRows<{ day: string; users: string }>(
+        ch,
+        `SELECT toString(day) AS day, uniqExact(user_key) AS users
+         FROM {db:Identifier}.daily_active_users WHERE tenant_id = 't1' GROUP BY day ORDER BY day`,
+      )
+
+    expect(await migrateClickHouse(ch, { through: '0004_daily_active_users' })).toEqual([
+      '0004_daily_active_users',
+    ])
+    const backfilled = [
+      { day: '2025-03-03', users: '1' },
+      { day: '2025-03-04', users: '1' },
+    ]
+    expect(await days()).toEqual(backfilled)
+
+    for (const statement of backfillOf('0004_daily_active_users')) await runCommand(ch, statement)
+    expect(await days()).toEqual(backfilled)
+
+    await send([event('u3', '2025-03-04', 2)])
+    expect(await days()).toEqual([backfilled[0], { day: '2025-03-04', users: '2' }])
+  })
+})
+
+describe('when usage_daily trades its bitmaps for event_ids on a database with events', () => {
+  it('counts the events stored before and after, each once, however often it runs', async () => {
+    const ch = await useTestClickHouse({ migrate: false })
+    await migrateClickHouse(ch, { through: '0004_daily_active_users' })
+    const send = createTestIngest(ch)
+    const before = [event('u1', '2025-03-03', 1), event('u1', '2025-03-03', 2)]
+    await send([...before, event('u2', '2025-03-04', 1)])
+    const counts = () =>
+      queryRows<{ day: string; events: string }>(
+        ch,
+        `SELECT toString(day) AS day, uniqExactArray(event_ids) AS events
+         FROM {db:Identifier}.usage_daily WHERE tenant_id = 't1' GROUP BY day ORDER BY day`,
+      )
+
+    expect(await migrateClickHouse(ch)).toEqual(['0005_usage_event_ids'])
+    expect(await counts()).toEqual([
+      { day: '2025-03-03', events: '2' },
+      { day: '2025-03-04', events: '1' },
+    ])
+
+    for (const statement of backfillOf('0005_usage_event_ids')) await runCommand(ch, statement)
+    await send([...before, event('u2', '2025-03-04', 2)])
+    expect(await counts()).toEqual([
+      { day: '2025-03-03', events: '2' },
+      { day: '2025-03-04', events: '2' },
+    ])
   })
 })

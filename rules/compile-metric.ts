@@ -1,8 +1,11 @@
 import {
+  type AggregateNeed,
   aggregateSql,
   kindsSql,
+  pickRollup,
   RENEWAL_LOOKBACK_DAYS,
-  usageKindsSql,
+  type Rollup,
+  scanKindsSql,
   ZSCORE_BASELINE_WINDOWS,
 } from './metric-catalogue.js'
 import type {
@@ -43,10 +46,13 @@ export interface Mode {
 
 export const scanAlias: Record<Scope, string> = { tenant: 'u', module: 'm' }
 
+/** One aggregate of a usage scan; its SQL waits for the scan to pick a rollup. */
 export interface ScanAggregate {
   readonly scope: Scope
   readonly alias: string
-  readonly sql: string
+  readonly need: AggregateNeed
+  /** The rows it folds: its window, kinds and module (null: every row of the scan). */
+  readonly pred: string | null
 }
 
 export interface OwnCte {
@@ -105,11 +111,18 @@ function windowAggregates(
       moduleFilter(agg, p),
     )
     const alias = `a${index}_${k}`
-    aggregates.push({ scope: agg.scope, alias, sql: aggregateSql(agg.def.aggregate, pred) })
+    aggregates.push({ scope: agg.scope, alias, need: needOf(agg), pred })
     refs.push(`${scanAlias[agg.scope]}.${alias}`)
   }
   return { aggregates, refs }
 }
+
+const needOf = (agg: AggregateNode): AggregateNeed => ({
+  aggregate: agg.def.aggregate,
+  kinds: agg.def.kinds,
+  // Per module: one module fixed, or each paid module where the rule fans out.
+  module: agg.module !== null || agg.scope === 'module',
+})
 
 const f64 = (sql: string) => `toFloat64(${sql})`
 
@@ -171,9 +184,15 @@ export function scopeKeys(scope: Scope, mode: Mode): string[] {
 }
 
 /** The rollup rows a scan of `scope` may read, besides its window. */
-export function scanFilters(scope: Scope, extra: Array<string | null>): string {
+export function scanFilters(
+  scope: Scope,
+  rollup: Rollup,
+  needs: readonly AggregateNeed[],
+  extra: Array<string | null>,
+): string {
   return and(
-    usageKindsSql,
+    // daily_active_users holds usage kinds only, and no module.
+    rollup === 'usage_daily' ? scanKindsSql(needs) : null,
     ...extra,
     scope === 'module' ? 'module IN {paid:Array(String)}' : null,
     'tenant_id IN (SELECT tenant_id FROM tenants)',
@@ -190,16 +209,18 @@ function trendMetric(of: AggregateNode, index: number, mode: Mode, p: ParamSink)
   const alias = `r${index}`
   const { lo, hi } = windowBounds(of.window, 0, p)
   const n = p.use(of.window.days)
-  const daily = aggregateSql(of.def.aggregate, null)
+  const needs = [needOf(of)]
+  const rollup = pickRollup(needs)
+  const daily = aggregateSql(of.def.aggregate, null, rollup)
   const keys = scopeKeys(of.scope, { ...mode, kind: 'point' })
-  const filters = scanFilters(of.scope, [kindsSql(of.def.kinds), moduleFilter(of, p)])
+  const filters = scanFilters(of.scope, rollup, needs, [moduleFilter(of, p)])
   let sql: string
   if (mode.kind === 'point') {
     sql = [
       `SELECT ${keys.join(', ')}, sum(x * y) AS sxy, sum(y) AS sy`,
       'FROM (',
       `  SELECT ${keys.join(', ')}, toFloat64(dateDiff('day', ${mode.asOf} - ${paren(lo)}, day)) AS x, toFloat64(${daily}) AS y`,
-      '  FROM {db:Identifier}.usage_daily',
+      `  FROM {db:Identifier}.${rollup}`,
       `  WHERE ${windowPredicate(of.window, 0, mode.asOf, p)} AND day < ${mode.asOf}`,
       `    AND ${filters}`,
       `  GROUP BY ${keys.join(', ')}, day`,
@@ -212,7 +233,7 @@ function trendMetric(of: AggregateNode, index: number, mode: Mode, p: ParamSink)
       `SELECT as_of, ${keys.join(', ')}, sum(toFloat64(dateDiff('day', as_of - ${paren(lo)}, day)) * y) AS sxy, sum(y) AS sy`,
       'FROM (',
       `  SELECT ${keys.join(', ')}, day, toFloat64(${daily}) AS y`,
-      '  FROM {db:Identifier}.usage_daily',
+      `  FROM {db:Identifier}.${rollup}`,
       `  WHERE day >= {from:Date} - ${paren(lo)} AND day < {to:Date}`,
       `    AND ${filters}`,
       `  GROUP BY ${keys.join(', ')}, day`,

@@ -42,9 +42,9 @@ tenant_usage AS (
   SELECT
     tenant_id,
     maxIf(day, day >= {asOf:Date} - {w0:UInt32}) AS a0_0
-  FROM {db:Identifier}.usage_daily
+  FROM {db:Identifier}.daily_active_users
   WHERE day >= {asOf:Date} - {lookback:UInt32} AND day < {asOf:Date}
-    AND kind IN ('view', 'pricing', 'action') AND tenant_id IN (SELECT tenant_id FROM tenants)
+    AND tenant_id IN (SELECT tenant_id FROM tenants)
   GROUP BY tenant_id
 )
 SELECT
@@ -91,9 +91,9 @@ module_usage AS (
   SELECT
     tenant_id,
     module,
-    uniqExactIf(user_id, day >= {asOf:Date} - {w0:UInt32}) AS a0_0,
-    uniqExactArrayIf(bitmapToArray(events), day >= {asOf:Date} - {w1:UInt32} AND kind = 'view') AS a1_0,
-    uniqExactArrayIf(bitmapToArray(events), day >= {asOf:Date} - {w2:UInt32} AND kind = 'pricing') AS a2_0
+    uniqExactIf(cityHash64(user_id), day >= {asOf:Date} - {w0:UInt32}) AS a0_0,
+    uniqExactArrayIf(event_ids, day >= {asOf:Date} - {w1:UInt32} AND kind = 'view') AS a1_0,
+    uniqExactArrayIf(event_ids, day >= {asOf:Date} - {w2:UInt32} AND kind = 'pricing') AS a2_0
   FROM {db:Identifier}.usage_daily
   WHERE day >= {asOf:Date} - {module_lookback:UInt32} AND day < {asOf:Date}
     AND kind IN ('view', 'pricing', 'action') AND module IN {paid:Array(String)} AND tenant_id IN (SELECT tenant_id FROM tenants)
@@ -129,6 +129,30 @@ SETTINGS join_use_nulls = 0`)
   it('returns the tenant and module with both values when run', async () => {
     const rows = await queryRows(ch, query.sql, { ...query.params, asOf })
     expect(rows).toEqual([{ tenant_id: 'free-interest', module: 'analytics', c0: 3, c1: 5, c2: 1 }])
+  })
+})
+
+describe('choosing the rollup a scan reads', () => {
+  const scans = (id: string) => compileRule(builtin(id), testModules()).sql
+
+  it('reads user figures over all kinds from daily_active_users', () => {
+    for (const id of ['usage-drop', 'low-seat-utilisation', 'free-plan-limit-pressure']) {
+      expect(scans(id)).toContain('FROM {db:Identifier}.daily_active_users')
+      expect(scans(id)).not.toContain('usage_daily')
+    }
+  })
+
+  it('reads events, kinds and modules from usage_daily, only the kinds it counts', () => {
+    const pricing = scans('pricing-page-revisits')
+    expect(pricing).toContain('FROM {db:Identifier}.usage_daily')
+    expect(pricing).toContain("AND kind = 'pricing' AND tenant_id IN")
+    expect(pricing).not.toContain('daily_active_users')
+    const abandoned = scans('key-module-abandoned')
+    expect(abandoned).toContain("AND kind = 'action' AND module IN {paid:Array(String)}")
+    // Users of one paid module: the per-user-per-module rollup, all usage kinds.
+    expect(scans('paid-module-interest')).toContain(
+      "AND kind IN ('view', 'pricing', 'action') AND module IN {paid:Array(String)}",
+    )
   })
 })
 

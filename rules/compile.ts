@@ -9,6 +9,7 @@ import {
   scanFilters,
   scopeKeys,
 } from './compile-metric.js'
+import { aggregateSql, pickRollup } from './metric-catalogue.js'
 import {
   buildRuleTree,
   type ComparisonNode,
@@ -191,7 +192,10 @@ function tenantsCte(tree: RuleQueryNode, mode: Mode, p: ParamSink): string {
   ].join('\n')
 }
 
-/** One pass over the rollup for all the scope's aggregates, each with its own window. */
+/**
+ * One pass over a rollup for all the scope's aggregates, each with its own window: the
+ * smallest rollup that answers them all (metric-catalogue.ts, pickRollup).
+ */
 function scanCte(
   scope: Scope,
   aggregates: readonly ScanAggregate[],
@@ -199,9 +203,14 @@ function scanCte(
   mode: Mode,
 ): string {
   const keys = scopeKeys(scope, mode)
-  const select = [...keys, ...aggregates.map((a) => `${a.sql} AS ${a.alias}`)]
-  const filters = scanFilters(scope, [])
-  const head = ['SELECT', `  ${select.join(',\n  ')}`, 'FROM {db:Identifier}.usage_daily']
+  const needs = aggregates.map((a) => a.need)
+  const rollup = pickRollup(needs)
+  const select = [
+    ...keys,
+    ...aggregates.map((a) => `${aggregateSql(a.need.aggregate, a.pred, rollup)} AS ${a.alias}`),
+  ]
+  const filters = scanFilters(scope, rollup, needs, [])
+  const head = ['SELECT', `  ${select.join(',\n  ')}`, `FROM {db:Identifier}.${rollup}`]
   if (mode.kind === 'point') {
     return [
       ...head,

@@ -49,7 +49,7 @@ const storedRows = (ch: ClickHouse) =>
 const dailyUsage = (ch: ClickHouse) =>
   queryRows<Record<string, string>>(
     ch,
-    `SELECT tenant_id, day, module, kind, user_id, groupBitmapMerge(events) AS events,
+    `SELECT tenant_id, day, module, kind, user_id, uniqExactArray(event_ids) AS events,
             min(first_seen) AS first_seen, max(last_seen) AS last_seen
      FROM {db:Identifier}.usage_daily
      GROUP BY tenant_id, day, module, kind, user_id ORDER BY tenant_id, day, module, kind, user_id`,

@@ -1,7 +1,7 @@
 -- One account's daily usage between two days, both included: per module and event kind,
 -- and per day over all of them (the GROUPING SETS row with is_total = 1), because
 -- active users of a day cannot be summed from its modules. Events are the distinct
--- message ids of the day's bitmaps, so a redelivered event is counted once.
+-- message ids of the day's rows, so a redelivered event is counted once.
 -- The day is read as text under another name: an alias that shadowed the column would
 -- make WHERE compare the text with a Date.
 SELECT
@@ -9,7 +9,7 @@ SELECT
     module,
     kind,
     grouping(module, kind) != 0 AS is_total,
-    groupBitmapMerge(events) AS events,
+    uniqExactArray(event_ids) AS events,
     uniqExact(user_id) AS active_users
 FROM {db:Identifier}.usage_daily
 WHERE tenant_id = {tenantId:String}
