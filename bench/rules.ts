@@ -21,41 +21,37 @@ import {
 const preset: WorldPreset = { scale: 'full', tenants: 10_000, days: 30, start: '2025-03-03' }
 const RUNS = 3
 const GOAL_MS = 1500
-const RAW_VIEW = 'usage_daily_from_events'
-const RAW_DAU_VIEW = 'daily_active_users_from_events'
+const rawSuffix = '_from_events'
 
 /**
- * The rows of usage_daily rebuilt from `events` at query time: the same columns, key
- * and filter as the materialized view (sql/clickhouse/0003_usage_daily.sql, its query as of
- * 0005_usage_event_ids.sql). The
- * database name is written into the text, not bound: a {…} placeholder inside a plain
- * view's body would make it a parameterized view. It is a config value checked against
- * an identifier pattern (platform/config.ts).
+ * Each rollup the rules read, rebuilt from `events` at query time: the same columns, key
+ * and filter as its materialized view (sql/clickhouse/0003 to 0006). Every view reads
+ * `events` itself, so the raw side pays for all the grouping the rollups did on insert.
+ * The database name is written into the text, not bound: a {…} placeholder inside a
+ * plain view's body would make it a parameterized view. It is a config value checked
+ * against an identifier pattern (platform/config.ts).
  */
-const rawViewSql = (database: string) => `
-CREATE OR REPLACE VIEW \`${database}\`.${RAW_VIEW} AS
-SELECT
-    tenant_id,
-    toDate(timestamp) AS day,
-    module,
-    kind,
-    if(user_id != '', user_id, anonymous_id) AS user_id,
-    groupUniqArray(xxHash32(message_id)) AS event_ids,
-    min(timestamp) AS first_seen,
-    max(timestamp) AS last_seen
-FROM \`${database}\`.events
-WHERE kind IN ('view', 'pricing', 'action', 'lifecycle')
-GROUP BY tenant_id, day, module, kind, user_id`
-
-/** daily_active_users rebuilt from `events`, as its view in 0004_daily_active_users.sql. */
-const rawDauViewSql = (database: string) => `
-CREATE OR REPLACE VIEW \`${database}\`.${RAW_DAU_VIEW} AS
-SELECT DISTINCT
-    tenant_id,
-    toDate(timestamp) AS day,
-    cityHash64(if(user_id != '', user_id, anonymous_id)) AS user_key
-FROM \`${database}\`.events
-WHERE kind IN ('view', 'pricing', 'action')`
+const rawViews = (db: string): Record<string, string> => ({
+  usage_daily: `
+    SELECT tenant_id, toDate(timestamp) AS day, module, kind,
+        if(user_id != '', user_id, anonymous_id) AS user_id,
+        groupUniqArray(xxHash32(message_id)) AS event_ids,
+        min(timestamp) AS first_seen, max(timestamp) AS last_seen
+    FROM \`${db}\`.events
+    WHERE kind IN ('view', 'pricing', 'action', 'lifecycle')
+    GROUP BY tenant_id, day, module, kind, user_id`,
+  module_daily: `
+    SELECT tenant_id, toDate(timestamp) AS day, module, kind,
+        groupUniqArray(xxHash32(message_id)) AS event_ids
+    FROM \`${db}\`.events
+    WHERE kind IN ('view', 'pricing', 'action')
+    GROUP BY tenant_id, day, module, kind`,
+  daily_active_users: `
+    SELECT DISTINCT tenant_id, toDate(timestamp) AS day,
+        cityHash64(if(user_id != '', user_id, anonymous_id)) AS user_key
+    FROM \`${db}\`.events
+    WHERE kind IN ('view', 'pricing', 'action')`,
+})
 
 interface RuleTimes {
   id: string
@@ -67,7 +63,7 @@ interface RuleTimes {
 
 /**
  * bench:rules — one full evaluation of every built-in rule as of the day after the
- * history, on the usage_daily rollup (through evaluateRule, the jobs' path) and on the
+ * history, on the rollups (through evaluateRule, the jobs' path) and on the
  * same rows rebuilt from the raw events table, each RUNS times, in one process.
  */
 export async function benchRules(args: string[], config: Config): Promise<number> {
@@ -85,8 +81,11 @@ export async function benchRules(args: string[], config: Config): Promise<number
         `evaluated as of ${utcDay(asOf)} (merges settled after ${fmt(settled, 1)} s)`,
     )
     await printSizes(ch)
-    await runCommand(ch, rawViewSql(ch.database))
-    await runCommand(ch, rawDauViewSql(ch.database))
+    for (const [table, body] of Object.entries(rawViews(ch.database)))
+      await runCommand(
+        ch,
+        `CREATE OR REPLACE VIEW \`${ch.database}\`.${table}${rawSuffix} AS ${body}`,
+      )
 
     const times: RuleTimes[] = rules.map((r) => ({
       id: r.id,
@@ -106,9 +105,10 @@ export async function benchRules(args: string[], config: Config): Promise<number
         const query = compileRule(rule, modules)
         // Bench only: our own compiled SQL, pointed at the views by a text substitution
         // of the rollups' names, so both sides run exactly the same query shape.
-        const sql = query.sql
-          .replaceAll(/\{db:Identifier\}\.usage_daily\b/g, `{db:Identifier}.${RAW_VIEW}`)
-          .replaceAll(/\{db:Identifier\}\.daily_active_users\b/g, `{db:Identifier}.${RAW_DAU_VIEW}`)
+        const sql = query.sql.replaceAll(
+          /\{db:Identifier\}\.(usage_daily|module_daily|daily_active_users)\b/g,
+          `{db:Identifier}.$1${rawSuffix}`,
+        )
         const started = performance.now()
         const rows = await queryRows(ch, sql, { ...query.params, asOf: utcDay(asOf) })
         times[i]!.rawMs.push(performance.now() - started)
@@ -122,8 +122,10 @@ export async function benchRules(args: string[], config: Config): Promise<number
     }
     printTable(times)
   } finally {
-    for (const view of [RAW_VIEW, RAW_DAU_VIEW])
-      await runCommand(ch, `DROP VIEW IF EXISTS \`${ch.database}\`.${view}`).catch(() => {})
+    for (const table of Object.keys(rawViews(ch.database)))
+      await runCommand(ch, `DROP VIEW IF EXISTS \`${ch.database}\`.${table}${rawSuffix}`).catch(
+        () => {},
+      )
     console.log(`\n${peakRss()}; at end: ${loadAverage()}`)
     await world.close()
   }
@@ -132,7 +134,7 @@ export async function benchRules(args: string[], config: Config): Promise<number
 
 /** Rows and bytes on disk of the rollup beside the events it was built from. */
 async function printSizes(ch: ClickHouse) {
-  const tables = ['events', 'usage_daily', 'daily_active_users']
+  const tables = ['events', 'usage_daily', 'module_daily', 'daily_active_users']
   const rows = await queryRows<{ table: string; rows: string; bytes: string; parts: string }>(
     ch,
     `SELECT table, sum(rows) AS rows, sum(bytes_on_disk) AS bytes, count() AS parts

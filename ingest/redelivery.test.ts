@@ -28,6 +28,20 @@ async function figures() {
     SELECT tenant_id, uniqExactArray(event_ids) AS events, uniqExact(user_id) AS users, uniqExact(day) AS days
     FROM {db:Identifier}.usage_daily GROUP BY tenant_id ORDER BY tenant_id`,
   )
+  // The rollups the rules read besides usage_daily, as the rules fold them.
+  const modules = await queryRows(
+    ch,
+    `
+    SELECT tenant_id, module, kind, uniqExactArray(event_ids) AS events, uniqExact(day) AS days
+    FROM {db:Identifier}.module_daily GROUP BY tenant_id, module, kind
+    ORDER BY tenant_id, module, kind`,
+  )
+  const activeUsers = await queryRows(
+    ch,
+    `
+    SELECT tenant_id, uniqExact(user_key) AS users, uniqExact(user_key, day) AS user_days
+    FROM {db:Identifier}.daily_active_users GROUP BY tenant_id ORDER BY tenant_id`,
+  )
   const traits = await queryRows(
     ch,
     'SELECT tenant_id, name, plan, seats, mrr FROM {db:Identifier}.tenant_traits FINAL ORDER BY tenant_id',
@@ -40,7 +54,7 @@ async function figures() {
     ch,
     'SELECT tenant_id, count() AS n FROM {db:Identifier}.events FINAL GROUP BY tenant_id ORDER BY tenant_id',
   )
-  return { rollup, perTenant, traits, groups, raw }
+  return { rollup, perTenant, modules, activeUsers, traits, groups, raw }
 }
 
 function batch() {
@@ -85,6 +99,12 @@ describe('when the same batch is delivered twice', () => {
     expect(once.perTenant).toEqual([
       { tenant_id: 'acme', events: '45', users: '3', days: '3' },
       { tenant_id: 'globex', events: '15', users: '3', days: '3' },
+    ])
+    const moduleEvents = once.modules.map((r) => Number((r as { events: string }).events))
+    expect(moduleEvents.reduce((a, b) => a + b, 0)).toBe(60)
+    expect(once.activeUsers).toMatchObject([
+      { tenant_id: 'acme', users: '3' },
+      { tenant_id: 'globex', users: '3' },
     ])
     expect(once.traits).toEqual([
       { tenant_id: 'acme', name: 'Acme', plan: 'free', seats: 10, mrr: null },

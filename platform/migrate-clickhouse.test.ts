@@ -24,6 +24,8 @@ describe('when the migrations run on an empty database', () => {
         'usage_daily_mv',
         'daily_active_users',
         'daily_active_users_mv',
+        'module_daily',
+        'module_daily_mv',
         'tenant_traits',
         'user_groups',
         'user_traits',
@@ -141,7 +143,9 @@ describe('when usage_daily trades its bitmaps for event_ids on a database with e
          FROM {db:Identifier}.usage_daily WHERE tenant_id = 't1' GROUP BY day ORDER BY day`,
       )
 
-    expect(await migrateClickHouse(ch)).toEqual(['0005_usage_event_ids'])
+    expect(await migrateClickHouse(ch, { through: '0005_usage_event_ids' })).toEqual([
+      '0005_usage_event_ids',
+    ])
     expect(await counts()).toEqual([
       { day: '2025-03-03', events: '2' },
       { day: '2025-03-04', events: '1' },
@@ -152,6 +156,31 @@ describe('when usage_daily trades its bitmaps for event_ids on a database with e
     expect(await counts()).toEqual([
       { day: '2025-03-03', events: '2' },
       { day: '2025-03-04', events: '2' },
+    ])
+  })
+})
+
+describe('when module_daily arrives on a database with events', () => {
+  it('holds the events of usage_daily per module and kind, and the view keeps it filled', async () => {
+    const ch = await useTestClickHouse({ migrate: false })
+    await migrateClickHouse(ch, { through: '0005_usage_event_ids' })
+    const send = createTestIngest(ch)
+    await send([event('u1', '2025-03-03', 1), event('u2', '2025-03-03', 2)])
+    const counts = () =>
+      queryRows<{ day: string; module: string; events: string }>(
+        ch,
+        `SELECT toString(day) AS day, module, uniqExactArray(event_ids) AS events
+         FROM {db:Identifier}.module_daily WHERE tenant_id = 't1' GROUP BY day, module ORDER BY day`,
+      )
+
+    expect(await migrateClickHouse(ch)).toEqual(['0006_module_daily'])
+    expect(await counts()).toEqual([{ day: '2025-03-03', module: 'analytics', events: '2' }])
+
+    for (const statement of backfillOf('0006_module_daily')) await runCommand(ch, statement)
+    await send([event('u1', '2025-03-03', 1), event('u1', '2025-03-04', 1)])
+    expect(await counts()).toEqual([
+      { day: '2025-03-03', module: 'analytics', events: '2' },
+      { day: '2025-03-04', module: 'analytics', events: '1' },
     ])
   })
 })

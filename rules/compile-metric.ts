@@ -191,8 +191,8 @@ export function scanFilters(
   extra: Array<string | null>,
 ): string {
   return and(
-    // daily_active_users holds usage kinds only, and no module.
-    rollup === 'usage_daily' ? scanKindsSql(needs) : null,
+    // daily_active_users holds usage kinds only, and no kind column.
+    rollup === 'daily_active_users' ? null : scanKindsSql(needs),
     ...extra,
     scope === 'module' ? 'module IN {paid:Array(String)}' : null,
     'tenant_id IN (SELECT tenant_id FROM tenants)',

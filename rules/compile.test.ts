@@ -42,9 +42,9 @@ tenant_usage AS (
   SELECT
     tenant_id,
     maxIf(day, day >= {asOf:Date} - {w0:UInt32}) AS a0_0
-  FROM {db:Identifier}.daily_active_users
+  FROM {db:Identifier}.module_daily
   WHERE day >= {asOf:Date} - {lookback:UInt32} AND day < {asOf:Date}
-    AND tenant_id IN (SELECT tenant_id FROM tenants)
+    AND kind IN ('view', 'pricing', 'action') AND tenant_id IN (SELECT tenant_id FROM tenants)
   GROUP BY tenant_id
 )
 SELECT
@@ -142,15 +142,19 @@ describe('choosing the rollup a scan reads', () => {
     }
   })
 
-  it('reads events, kinds and modules from usage_daily, only the kinds it counts', () => {
+  it('reads events and days from module_daily, only the kinds it counts', () => {
     const pricing = scans('pricing-page-revisits')
-    expect(pricing).toContain('FROM {db:Identifier}.usage_daily')
+    expect(pricing).toContain('FROM {db:Identifier}.module_daily')
     expect(pricing).toContain("AND kind = 'pricing' AND tenant_id IN")
-    expect(pricing).not.toContain('daily_active_users')
     const abandoned = scans('key-module-abandoned')
+    expect(abandoned).toContain('FROM {db:Identifier}.module_daily')
     expect(abandoned).toContain("AND kind = 'action' AND module IN {paid:Array(String)}")
-    // Users of one paid module: the per-user-per-module rollup, all usage kinds.
-    expect(scans('paid-module-interest')).toContain(
+  })
+
+  it('reads users of one module, beside its events, from usage_daily', () => {
+    const interest = scans('paid-module-interest')
+    expect(interest).toContain('FROM {db:Identifier}.usage_daily')
+    expect(interest).toContain(
       "AND kind IN ('view', 'pricing', 'action') AND module IN {paid:Array(String)}",
     )
   })

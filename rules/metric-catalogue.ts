@@ -257,11 +257,14 @@ export const metricCatalogue: readonly MetricDef[] = metricList
 /**
  * The rollups a usage scan may read:
  * - usage_daily: tenant × day × module × kind × user, with the events' message ids;
- * - daily_active_users: tenant × day × user key, about a quarter of the rows, and the
- *   user already hashed. It answers every figure about users and days over all usage
- *   kinds and modules, and none about events, kinds or a module.
+ *   it answers every aggregate;
+ * - module_daily: the same without the user, about a tenth of the rows; it answers
+ *   events and days, for any kinds and module, and nothing about users;
+ * - daily_active_users: tenant × day × user key, about a quarter of usage_daily's rows,
+ *   the user already hashed; it answers users and days over all usage kinds and
+ *   modules, and nothing about events, kinds or a module.
  */
-export type Rollup = 'usage_daily' | 'daily_active_users'
+export type Rollup = 'usage_daily' | 'module_daily' | 'daily_active_users'
 
 /** What a scan needs of one aggregate to choose its rollup. */
 export interface AggregateNeed {
@@ -270,10 +273,14 @@ export interface AggregateNeed {
   readonly module: boolean
 }
 
-/** The smaller rollup when it answers every aggregate of a scan, else usage_daily. */
+const userAggregates: ReadonlySet<Aggregate> = new Set(['users', 'user_days'])
+
+/** The smallest rollup that answers every aggregate of a scan. */
 export function pickRollup(needs: readonly AggregateNeed[]): Rollup {
+  if (needs.length === 0) return 'usage_daily'
+  if (needs.every((n) => !userAggregates.has(n.aggregate))) return 'module_daily'
   const dau = needs.every((n) => n.aggregate !== 'events' && n.kinds === null && !n.module)
-  return dau && needs.length > 0 ? 'daily_active_users' : 'usage_daily'
+  return dau ? 'daily_active_users' : 'usage_daily'
 }
 
 /** The rollup aggregate, over rows where `pred` holds (null: every row of the group). */
@@ -289,6 +296,14 @@ const aggregateFunctions: Record<Rollup, Record<Aggregate, readonly [string, str
     events: ['uniqExactArray', 'event_ids'],
     users: ['uniqExact', 'cityHash64(user_id)'],
     user_days: ['uniqExact', 'cityHash64(user_id), day'],
+    days: ['uniqExact', 'day'],
+    last_day: ['max', 'day'],
+  },
+  module_daily: {
+    events: ['uniqExactArray', 'event_ids'],
+    // Never chosen for users (pickRollup); the entries keep the table total.
+    users: ['uniqExact', 'NULL'],
+    user_days: ['uniqExact', 'NULL'],
     days: ['uniqExact', 'day'],
     last_day: ['max', 'day'],
   },
