@@ -53,6 +53,12 @@ export interface ScanAggregate {
   readonly need: AggregateNeed
   /** The rows it folds: its window, kinds and module (null: every row of the scan). */
   readonly pred: string | null
+  /** Its window in days before the as-of day: from `lo` back to `hi` (null: 0), excluded. */
+  readonly window: { readonly lo: string; readonly hi: string | null; readonly days: string }
+  /** Its kinds and module, without the window. */
+  readonly filter: string | null
+  /** Equal for two aggregates that fold the same rows the same way (window in days). */
+  readonly sameAs: string
 }
 
 export interface OwnCte {
@@ -69,7 +75,7 @@ export interface MetricSql {
   readonly extras: Readonly<Record<string, string>>
 }
 
-const paren = (sql: string) => (/^[\w{}:]+$/.test(sql) ? sql : `(${sql})`)
+export const paren = (sql: string) => (/^[\w{}:]+$/.test(sql) ? sql : `(${sql})`)
 
 /** Days before asOf where window `k` back (0: the window itself) starts and ends. */
 function windowBounds(w: WindowNode, k: number, p: ParamSink): { lo: string; hi: string | null } {
@@ -105,13 +111,14 @@ function windowAggregates(
   const aggregates: ScanAggregate[] = []
   const refs: string[] = []
   for (let k = 0; k < count; k++) {
-    const pred = and(
-      windowPredicate(agg.window, k, mode.asOf, p),
-      kindsSql(agg.def.kinds),
-      moduleFilter(agg, p),
-    )
+    const filter = and(kindsSql(agg.def.kinds), moduleFilter(agg, p)) || null
+    const pred = and(windowPredicate(agg.window, k, mode.asOf, p), filter)
+    const window = { ...windowBounds(agg.window, k, p), days: p.use(agg.window.days) }
     const alias = `a${index}_${k}`
-    aggregates.push({ scope: agg.scope, alias, need: needOf(agg), pred })
+    const days = Number(agg.window.days.value)
+    const back = Number(agg.window.offset?.value ?? 0) + days * k
+    const sameAs = [agg.def.aggregate, filter, back, back + days].join('|')
+    aggregates.push({ scope: agg.scope, alias, need: needOf(agg), pred, window, filter, sameAs })
     refs.push(`${scanAlias[agg.scope]}.${alias}`)
   }
   return { aggregates, refs }
@@ -189,13 +196,16 @@ export function scanFilters(
   rollup: Rollup,
   needs: readonly AggregateNeed[],
   extra: Array<string | null>,
+  mode: Mode,
 ): string {
   return and(
     // daily_active_users holds usage kinds only, and no kind column.
     rollup === 'daily_active_users' ? null : scanKindsSql(needs),
     ...extra,
     scope === 'module' ? 'module IN {paid:Array(String)}' : null,
-    'tenant_id IN (SELECT tenant_id FROM tenants)',
+    // In range mode `tenants` holds a row per tenant and as-of day, costly to build
+    // twice; the scan only needs the tenants that may be in it (compile.ts).
+    `tenant_id IN (SELECT tenant_id FROM ${mode.kind === 'point' ? 'tenants' : 'candidates'})`,
   )
 }
 
@@ -213,7 +223,7 @@ function trendMetric(of: AggregateNode, index: number, mode: Mode, p: ParamSink)
   const rollup = pickRollup(needs)
   const daily = aggregateSql(of.def.aggregate, null, rollup)
   const keys = scopeKeys(of.scope, { ...mode, kind: 'point' })
-  const filters = scanFilters(of.scope, rollup, needs, [moduleFilter(of, p)])
+  const filters = scanFilters(of.scope, rollup, needs, [moduleFilter(of, p)], mode)
   let sql: string
   if (mode.kind === 'point') {
     sql = [

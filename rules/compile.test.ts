@@ -30,11 +30,20 @@ describe('a rule over one tenant-level metric (inactivity)', () => {
 tenants AS (
   SELECT
     tenant_id,
-    argMaxIf(JSONExtractString(traits, 'plan'), timestamp, JSONHas(traits, 'plan')) AS plan,
-    argMaxIf(JSONExtractFloat(traits, 'seats'), timestamp, JSONHas(traits, 'seats')) AS seats,
-    argMaxIf(JSONExtractFloat(traits, 'mrr'), timestamp, JSONHas(traits, 'mrr')) AS mrr
-  FROM {db:Identifier}.lifecycle_events
-  WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}
+    argMaxIf(plan_value, timestamp, has_plan) AS plan,
+    argMaxIf(seats_value, timestamp, has_seats) AS seats,
+    argMaxIf(mrr_value, timestamp, has_mrr) AS mrr
+  FROM (
+    SELECT tenant_id, timestamp,
+      JSONHas(traits, 'plan') AS has_plan,
+      JSONExtractString(traits, 'plan') AS plan_value,
+      JSONHas(traits, 'seats') AS has_seats,
+      JSONExtractFloat(traits, 'seats') AS seats_value,
+      JSONHas(traits, 'mrr') AS has_mrr,
+      JSONExtractFloat(traits, 'mrr') AS mrr_value
+    FROM {db:Identifier}.lifecycle_events
+    WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}
+  )
   GROUP BY tenant_id
   HAVING plan IN {plans:Array(String)}
 ),
@@ -79,11 +88,20 @@ describe('a rule that fans out over paid modules (paid-module interest)', () => 
 tenants AS (
   SELECT
     tenant_id,
-    argMaxIf(JSONExtractString(traits, 'plan'), timestamp, JSONHas(traits, 'plan')) AS plan,
-    argMaxIf(JSONExtractFloat(traits, 'seats'), timestamp, JSONHas(traits, 'seats')) AS seats,
-    argMaxIf(JSONExtractFloat(traits, 'mrr'), timestamp, JSONHas(traits, 'mrr')) AS mrr
-  FROM {db:Identifier}.lifecycle_events
-  WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}
+    argMaxIf(plan_value, timestamp, has_plan) AS plan,
+    argMaxIf(seats_value, timestamp, has_seats) AS seats,
+    argMaxIf(mrr_value, timestamp, has_mrr) AS mrr
+  FROM (
+    SELECT tenant_id, timestamp,
+      JSONHas(traits, 'plan') AS has_plan,
+      JSONExtractString(traits, 'plan') AS plan_value,
+      JSONHas(traits, 'seats') AS has_seats,
+      JSONExtractFloat(traits, 'seats') AS seats_value,
+      JSONHas(traits, 'mrr') AS has_mrr,
+      JSONExtractFloat(traits, 'mrr') AS mrr_value
+    FROM {db:Identifier}.lifecycle_events
+    WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}
+  )
   GROUP BY tenant_id
   HAVING plan IN {plans:Array(String)}
 ),

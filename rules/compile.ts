@@ -9,6 +9,7 @@ import {
   scanFilters,
   scopeKeys,
 } from './compile-metric.js'
+import { rangeScanCte } from './compile-range.js'
 import { aggregateSql, pickRollup } from './metric-catalogue.js'
 import {
   buildRuleTree,
@@ -69,6 +70,7 @@ export function compileTree(tree: RuleQueryNode, mode: Mode): CompiledQuery {
   const comparisons = [...tree.all, ...tree.any]
   const compiled = comparisons.map((c) => ({ c, sql: compileMetric(c, mode, p) }))
   const ctes: Array<[string, string]> = [['tenants', tenantsCte(tree, mode, p)]]
+  if (mode.kind === 'range') ctes.push(['candidates', candidatesCte(tree, p)])
   const joins: string[] = []
   const keysOn = (alias: string, scope: Scope) =>
     scopeKeys(scope, mode)
@@ -81,9 +83,13 @@ export function compileTree(tree: RuleQueryNode, mode: Mode): CompiledQuery {
     const aggregates = inScope.flatMap(({ sql }) => sql.aggregates)
     if (aggregates.length === 0 && scope === 'tenant') continue
     const days = Math.max(1, ...inScope.map(({ c }) => lookbackDays(c.metric)))
-    const lookback = p.use(lookbackParam(scope, days))
     const name = `${scope}_usage`
-    ctes.push([name, scanCte(scope, aggregates, lookback, mode)])
+    ctes.push([
+      name,
+      mode.kind === 'point'
+        ? scanCte(scope, aggregates, p.use(lookbackParam(scope, days)))
+        : rangeScanCte(scope, aggregates),
+    ])
     const alias = scanAlias[scope]
     joins.push(
       scope === 'module'
@@ -155,11 +161,32 @@ function lookbackParam(scope: Scope, days: number): ParamNode {
   }
 }
 
-const traitColumns = [
-  "argMaxIf(JSONExtractString(traits, 'plan'), timestamp, JSONHas(traits, 'plan')) AS plan",
-  "argMaxIf(JSONExtractFloat(traits, 'seats'), timestamp, JSONHas(traits, 'seats')) AS seats",
-  "argMaxIf(JSONExtractFloat(traits, 'mrr'), timestamp, JSONHas(traits, 'mrr')) AS mrr",
+// Each trait of a group call, read once per call: in range mode a call is joined to
+// every later as-of day, and parsing its JSON after that join cost a second a backtest.
+const traitValues = [
+  "JSONHas(traits, 'plan') AS has_plan",
+  "JSONExtractString(traits, 'plan') AS plan_value",
+  "JSONHas(traits, 'seats') AS has_seats",
+  "JSONExtractFloat(traits, 'seats') AS seats_value",
+  "JSONHas(traits, 'mrr') AS has_mrr",
+  "JSONExtractFloat(traits, 'mrr') AS mrr_value",
 ]
+
+const traitColumns = [
+  'argMaxIf(plan_value, timestamp, has_plan) AS plan',
+  'argMaxIf(seats_value, timestamp, has_seats) AS seats',
+  'argMaxIf(mrr_value, timestamp, has_mrr) AS mrr',
+]
+
+/** The group calls before `before`, each with its traits read out. */
+const groupCalls = (before: string) =>
+  [
+    'FROM (',
+    `  SELECT tenant_id, timestamp,\n    ${traitValues.join(',\n    ')}`,
+    '  FROM {db:Identifier}.lifecycle_events',
+    `  WHERE type = 'group' AND toDate(timestamp) < ${before}`,
+    ')',
+  ].join('\n')
 
 /**
  * Candidate tenants and their traits as of asOf: the latest group call before it, read
@@ -169,61 +196,71 @@ const traitColumns = [
  * no argMax.
  */
 function tenantsCte(tree: RuleQueryNode, mode: Mode, p: ParamSink): string {
-  const having = tree.plans === null ? [] : [`HAVING plan IN ${p.use(tree.plans)}`]
   if (tree.fanOut !== null) p.use(tree.fanOut)
   if (mode.kind === 'point') {
+    const having = tree.plans === null ? [] : [`HAVING plan IN ${p.use(tree.plans)}`]
     return [
       'SELECT',
       `  ${['tenant_id', ...traitColumns].join(',\n  ')}`,
-      'FROM {db:Identifier}.lifecycle_events',
-      "WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}",
+      groupCalls('{asOf:Date}'),
       'GROUP BY tenant_id',
       ...having,
     ].join('\n')
   }
+  // Range mode: each tenant's calls in time order, then for every as-of day after its
+  // first call the latest one before that day that set each trait. Joining every call
+  // to every later day and grouping them again cost five times as much.
+  const latest = (has: string, value: string) =>
+    `arrayLast(c -> c.day < as_of AND c.${has}, calls).${value}`
   return [
     'SELECT',
-    `  ${['as_of', 'tenant_id', ...traitColumns].join(',\n  ')}`,
-    'FROM {db:Identifier}.lifecycle_events',
-    `ARRAY JOIN arrayFilter(d -> d > toDate(timestamp), ${rangeDays}) AS as_of`,
-    "WHERE type = 'group' AND toDate(timestamp) < {to:Date}",
-    'GROUP BY as_of, tenant_id',
-    ...having,
+    `  ${['as_of', 'tenant_id', `${latest('has_plan', 'plan_value')} AS plan`, `${latest('has_seats', 'seats_value')} AS seats`, `${latest('has_mrr', 'mrr_value')} AS mrr`].join(',\n  ')}`,
+    'FROM (',
+    '  SELECT tenant_id, arraySort(c -> c.timestamp, groupArray(CAST(',
+    `    (toDate(timestamp), timestamp, ${traitValues.map((v) => v.replace(/ AS \w+$/, '')).join(', ')}),`,
+    `    'Tuple(day Date, timestamp DateTime64(3, \\'UTC\\'), has_plan UInt8, plan_value String, has_seats UInt8, seats_value Float64, has_mrr UInt8, mrr_value Float64)'`,
+    '  ))) AS calls',
+    '  FROM {db:Identifier}.lifecycle_events',
+    "  WHERE type = 'group' AND toDate(timestamp) < {to:Date}",
+    '  GROUP BY tenant_id',
+    ')',
+    `ARRAY JOIN arrayFilter(d -> d > calls[1].day, ${rangeDays}) AS as_of`,
+    ...(tree.plans === null ? [] : [`WHERE plan IN ${p.use(tree.plans)}`]),
   ].join('\n')
 }
 
 /**
- * One pass over a rollup for all the scope's aggregates, each with its own window: the
- * smallest rollup that answers them all (metric-catalogue.ts, pickRollup).
+ * Range mode: every tenant that may be a candidate on some as-of day, the filter of
+ * the usage scans. A tenant on one of the plans as of a day had a group call with that
+ * plan before it, so this superset needs no join to the days.
  */
-function scanCte(
-  scope: Scope,
-  aggregates: readonly ScanAggregate[],
-  lookback: string,
-  mode: Mode,
-): string {
-  const keys = scopeKeys(scope, mode)
+function candidatesCte(tree: RuleQueryNode, p: ParamSink): string {
+  return [
+    'SELECT DISTINCT tenant_id',
+    groupCalls('{to:Date}'),
+    ...(tree.plans === null ? [] : [`WHERE has_plan AND plan_value IN ${p.use(tree.plans)}`]),
+  ].join('\n')
+}
+
+/**
+ * Point mode: one pass over a rollup for all the scope's aggregates, each with its own
+ * window, on the smallest rollup that answers them all (metric-catalogue.ts, pickRollup).
+ * Range mode has a query per aggregate (compile-range.ts).
+ */
+function scanCte(scope: Scope, aggregates: readonly ScanAggregate[], lookback: string): string {
+  const keys = scopeKeys(scope, pointMode)
   const needs = aggregates.map((a) => a.need)
   const rollup = pickRollup(needs)
   const select = [
     ...keys,
     ...aggregates.map((a) => `${aggregateSql(a.need.aggregate, a.pred, rollup)} AS ${a.alias}`),
   ]
-  const filters = scanFilters(scope, rollup, needs, [])
-  const head = ['SELECT', `  ${select.join(',\n  ')}`, `FROM {db:Identifier}.${rollup}`]
-  if (mode.kind === 'point') {
-    return [
-      ...head,
-      `WHERE day >= {asOf:Date} - ${lookback} AND day < {asOf:Date}`,
-      `  AND ${filters}`,
-      `GROUP BY ${keys.join(', ')}`,
-    ].join('\n')
-  }
   return [
-    ...head,
-    `ARRAY JOIN arrayFilter(d -> d >= {from:Date} AND d <= {to:Date}, arrayMap(i -> day + i, range(1, ${lookback} + 1))) AS as_of`,
-    `WHERE day >= {from:Date} - ${lookback} AND day < {to:Date}`,
-    `  AND ${filters}`,
+    'SELECT',
+    `  ${select.join(',\n  ')}`,
+    `FROM {db:Identifier}.${rollup}`,
+    `WHERE day >= {asOf:Date} - ${lookback} AND day < {asOf:Date}`,
+    `  AND ${scanFilters(scope, rollup, needs, [], pointMode)}`,
     `GROUP BY ${keys.join(', ')}`,
   ].join('\n')
 }
