@@ -4,7 +4,7 @@ import { commitBatches } from '../ingest/commit-batch.js'
 import { toClickHouseTime } from '../ingest/event-row.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
-import { useTestClickHouse } from '../test/clickhouse.js'
+import { queryRows, useTestClickHouse } from '../test/clickhouse.js'
 import { useTestPostgres } from '../test/postgres.js'
 import { updateHealthScores } from './update-health-scores.js'
 
@@ -101,5 +101,15 @@ describe('when health scores are computed for customers', () => {
     // Last active 11 days before asOf: ten whole days without activity.
     expect(fading.health_components).toMatchObject({ usageTrend: 0, recency: 0.29 })
     expect(fading.health_score).toBeLessThan(50)
+
+    // The same scores, as of the day, where the rules' health_score metric reads them.
+    const stored = await queryRows<{ tenant_id: string; day: string; score: number }>(
+      ch,
+      'SELECT tenant_id, toString(day) AS day, score FROM {db:Identifier}.health_scores ORDER BY tenant_id',
+    )
+    expect(stored).toEqual([
+      { tenant_id: 'fading', day: asOf.toISOString().slice(0, 10), score: fading.health_score },
+      { tenant_id: 'steady', day: asOf.toISOString().slice(0, 10), score: 91 },
+    ])
   })
 })

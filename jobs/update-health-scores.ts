@@ -1,5 +1,5 @@
 import { defaultHealthWeights, type HealthWeights, healthScore } from '../crm/health-score.js'
-import { type ClickHouse, queryRows } from '../platform/clickhouse.js'
+import { type ClickHouse, queryRows, runCommand } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
 import { jsonParam } from '../platform/postgres.js'
 import { loadSql } from '../platform/sql.js'
@@ -14,7 +14,8 @@ interface UsageRow {
 
 /**
  * Recomputes the health score of every customer: one ClickHouse query for all of them,
- * one Postgres statement to store the scores with their components.
+ * one Postgres statement to store the scores with their components on the accounts,
+ * and one insert of the day's scores into ClickHouse, where rules read them.
  */
 export async function updateHealthScores(
   deps: { ch: ClickHouse; db: Db },
@@ -67,6 +68,14 @@ export async function updateHealthScores(
       scores.map((s) => s.score),
       scores.map((s) => jsonParam(s.components)),
     ],
+  )
+  // The history the rules read (health_score metric): ClickHouse keeps a row per day.
+  await runCommand(
+    deps.ch,
+    `INSERT INTO {db:Identifier}.health_scores (tenant_id, day, score, computed_at)
+     SELECT s.1, {day:Date}, s.2, now64(3)
+     FROM (SELECT arrayJoin(arrayZip({tenants:Array(String)}, {scores:Array(Float64)})) AS s)`,
+    { day: asOf, tenants: scores.map((s) => s.tenant), scores: scores.map((s) => s.score) },
   )
   return { scored: scores.length }
 }

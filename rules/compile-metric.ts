@@ -1,6 +1,7 @@
 import {
   type AggregateNeed,
   aggregateSql,
+  HEALTH_SCORE_MAX_AGE_DAYS,
   kindsSql,
   pickRollup,
   RENEWAL_LOOKBACK_DAYS,
@@ -157,6 +158,10 @@ export function compileMetric(c: ComparisonNode, mode: Mode, p: ParamSink): Metr
     for (const [name, sql] of Object.entries(metric.def.extras ?? {})) extras[name] = sql(parts)
     return { aggregates, ctes: [], value: metric.def.value?.(parts) ?? parts.agg, extras }
   }
+  if (metric.kind === 'health') {
+    const value = `if(${healthAlias}.scored = 1, ${healthAlias}.score, NULL)`
+    return { aggregates: [], ctes: [healthCte(mode)], value, extras: {} }
+  }
   const { def, of } = metric
   if (def.shape === 'trend_slope') return trendMetric(of, c.index, mode, p)
   const count = def.shape === 'pct_change' ? 2 : 1 + ZSCORE_BASELINE_WINDOWS
@@ -285,6 +290,33 @@ function renewalCte(mode: Mode): OwnCte {
           'GROUP BY as_of, tenant_id',
         ].join('\n')
   return { name: 'renewals', alias: 'n', scope: 'tenant', sql }
+}
+
+const healthAlias = 'h'
+
+/**
+ * The latest stored health score on or before asOf, at most HEALTH_SCORE_MAX_AGE_DAYS
+ * old, with `scored` = 1 so that a tenant without one reads as none rather than 0 (a
+ * LEFT JOIN's missing row). Copies of a day's score: the newest computed_at wins.
+ */
+function healthCte(mode: Mode): OwnCte {
+  const latest = 'argMax(score, (day, computed_at)) AS score, 1 AS scored'
+  const sql =
+    mode.kind === 'point'
+      ? [
+          `SELECT tenant_id, ${latest}`,
+          'FROM {db:Identifier}.health_scores',
+          `WHERE day <= {asOf:Date} AND day > {asOf:Date} - ${HEALTH_SCORE_MAX_AGE_DAYS}`,
+          'GROUP BY tenant_id',
+        ].join('\n')
+      : [
+          `SELECT as_of, tenant_id, ${latest}`,
+          'FROM {db:Identifier}.health_scores',
+          `ARRAY JOIN arrayFilter(d -> d >= {from:Date} AND d <= {to:Date}, arrayMap(i -> day + i, range(${HEALTH_SCORE_MAX_AGE_DAYS}))) AS as_of`,
+          `WHERE day <= {to:Date} AND day > {from:Date} - ${HEALTH_SCORE_MAX_AGE_DAYS}`,
+          'GROUP BY as_of, tenant_id',
+        ].join('\n')
+  return { name: 'health', alias: healthAlias, scope: 'tenant', sql }
 }
 
 /** Every day from..to, as an array: the as-of days of a backtest. */

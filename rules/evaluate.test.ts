@@ -172,3 +172,71 @@ describe('a backtest over a range of days', () => {
     ).rejects.toThrow(RangeError)
   })
 })
+
+describe('a churn rule on the stored health score', () => {
+  const lowHealth = () => {
+    const parsed = parseRule(
+      {
+        id: 'low-health',
+        name: 'Low health',
+        kind: 'churn',
+        appliesTo: { plans: ['starter', 'business', 'enterprise'] },
+        conditions: { all: [{ metric: 'health_score', op: '<', value: 40 }] },
+        produces: { severity: 'medium', title: 'Health {health_score}' },
+        cooldownDays: 0,
+      },
+      testModules(),
+    )
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues))
+    return parsed.rule
+  }
+  const day = (n: number) => dayDate(n).toISOString().slice(0, 10)
+
+  beforeAll(async () => {
+    // The health job's history: a low score on day 20 (recomputed higher the same day,
+    // then low again), a healthy customer, and a low score too old to count by day 28.
+    const rows = [
+      ['cust-drop', day(20), 45, '2025-03-21 01:00:00'],
+      ['cust-drop', day(20), 30, '2025-03-21 02:00:00'],
+      ['cust-healthy', day(20), 85, '2025-03-21 02:00:00'],
+      ['cust-idle', day(12), 10, '2025-03-13 02:00:00'],
+    ] as const
+    await ch.client.insert({
+      table: `${ch.database}.health_scores`,
+      values: rows.map(([tenant_id, d, score, computed_at]) => ({
+        tenant_id,
+        day: d,
+        score,
+        computed_at,
+      })),
+      format: 'JSONEachRow',
+    })
+  })
+
+  it('fires on the customer whose latest score is low, with the score as evidence', async () => {
+    const firings = await evaluateRule(ch, lowHealth(), at(22))
+    expect(firings.map((f) => [f.tenantId, f.evidence, f.title])).toEqual([
+      ['cust-drop', { health_score: 30 }, 'Health 30'],
+    ])
+  })
+
+  it('counts a score for seven days, then none: a stopped job is not low health', async () => {
+    const firedOn = async (n: number) =>
+      (await evaluateRule(ch, lowHealth(), at(n))).map((f) => f.tenantId)
+    expect(await firedOn(19)).toEqual([])
+    expect(await firedOn(26)).toEqual(['cust-drop'])
+    expect(await firedOn(27)).toEqual([])
+  })
+
+  it('finds the same firings as of every day in a backtest as day by day', async () => {
+    const range = await evaluateRuleOverRange(ch, lowHealth(), {
+      from: dayDate(10),
+      to: dayDate(30),
+      modules: modules(),
+    })
+    const dayByDay: Firing[] = []
+    for (let n = 10; n <= 30; n++) dayByDay.push(...(await evaluateRule(ch, lowHealth(), at(n))))
+    expect(dayByDay).toHaveLength(7 + 7)
+    expect(rounded(range)).toEqual(rounded(dayByDay))
+  })
+})

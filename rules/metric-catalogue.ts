@@ -74,7 +74,16 @@ export interface RenewalMetric extends MetricBase {
   value: (parts: RenewalParts) => string
 }
 
-export type MetricDef = WindowMetric | DerivedMetric | RenewalMetric
+/** The customer's health score, as the health job stored it (jobs/update-health-scores.ts). */
+export interface HealthMetric extends MetricBase {
+  shape: 'health_score'
+  module: 'forbidden'
+}
+
+export type MetricDef = WindowMetric | DerivedMetric | RenewalMetric | HealthMetric
+
+/** How old a stored health score may be and still count: a stopped job is not health. */
+export const HEALTH_SCORE_MAX_AGE_DAYS = 7
 
 /** How many earlier windows a z-score takes as the account's own baseline. */
 export const ZSCORE_BASELINE_WINDOWS = 4
@@ -234,6 +243,13 @@ const metricList = [
     // carries a contract end date; a billing source would replace this estimate.
     value: ({ lastRenewal, revenue, mrr, asOf }) =>
       `if(${lastRenewal} = toDate(0) OR ${mrr} <= 0, NULL, dateDiff('day', ${asOf}, ${lastRenewal} + if(${revenue} >= 6 * ${mrr}, 365, 30 * greatest(1, toUInt32(round(${revenue} / ${mrr}))))))`,
+  },
+  {
+    name: 'health_score',
+    unit: 'points',
+    description: `The customer's health score (0–100) from the health job, the latest computed in the ${HEALTH_SCORE_MAX_AGE_DAYS} days up to asOf; none when there is none (free tenants, or before the job ran).`,
+    shape: 'health_score',
+    module: 'forbidden',
   },
 ] as const satisfies readonly MetricDef[]
 

@@ -1,6 +1,7 @@
 import {
   type DerivedMetric,
   findMetric,
+  type HealthMetric,
   type RenewalMetric,
   type WindowMetric,
   ZSCORE_BASELINE_WINDOWS,
@@ -61,7 +62,12 @@ export interface RenewalNode {
   readonly def: RenewalMetric
 }
 
-export type MetricNode = AggregateNode | DerivedNode | RenewalNode
+export interface HealthNode {
+  readonly kind: 'health'
+  readonly def: HealthMetric
+}
+
+export type MetricNode = AggregateNode | DerivedNode | RenewalNode | HealthNode
 
 export interface ComparisonNode {
   readonly kind: 'comparison'
@@ -171,6 +177,8 @@ function buildComparison(
   let metric: MetricNode
   if (def.shape === 'days_to_renewal') {
     metric = Object.freeze({ kind: 'renewal', def })
+  } else if (def.shape === 'health_score') {
+    metric = Object.freeze({ kind: 'health', def })
   } else if (def.shape === 'window') {
     metric = buildAggregate(def, c, index, source, known)
   } else {
