@@ -1,10 +1,33 @@
 import type { z } from 'zod'
 import { withCrmErrors } from '../crm/errors.js'
+import { AppError } from '../platform/errors.js'
 import type { Db } from '../platform/postgres.js'
-import type { CreateUserBody, createKeyBody, ListUsersQuery } from './admin-schemas.js'
-import { type ApiRole, createApiKey } from './api-keys.js'
+import type {
+  CreateUserBody,
+  createKeyBody,
+  ListKeysQuery,
+  ListUsersQuery,
+} from './admin-schemas.js'
+import { type ApiRole, createApiKey, type KeyRole } from './api-keys.js'
 import { decodeCursor, idCursor, toPage } from './cursor.js'
-import { iso } from './schemas.js'
+import { iso, isoOrNull } from './schemas.js'
+
+interface KeyRow {
+  id: string
+  name: string
+  role: KeyRole
+  created_at: Date
+  revoked_at: Date | null
+}
+
+// Never the hash: a list of keys is for knowing which to revoke.
+const toKey = (row: KeyRow) => ({
+  id: row.id,
+  name: row.name,
+  role: row.role,
+  createdAt: iso(row.created_at),
+  revokedAt: isoOrNull(row.revoked_at),
+})
 
 interface UserRow {
   id: string
@@ -54,6 +77,61 @@ export const adminController = {
       ),
     )
     return toUser(rows[0]!)
+  },
+
+  async listKeys(db: Db, query: ListKeysQuery) {
+    const params: unknown[] = []
+    const where: string[] = []
+    const bind = (value: unknown) => {
+      params.push(value)
+      return `$${params.length}`
+    }
+    if (query.role) where.push(`role = ${bind(query.role)}`)
+    if (query.revoked !== undefined)
+      where.push(query.revoked ? 'revoked_at IS NOT NULL' : 'revoked_at IS NULL')
+    if (query.cursor) where.push(`id > ${bind(decodeCursor(query.cursor, idCursor).i)}::bigint`)
+    const { rows } = await db.query<KeyRow>(
+      `SELECT id, name, role, created_at, revoked_at FROM api_keys
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY id LIMIT ${bind(query.limit + 1)}`,
+      params,
+    )
+    return toPage(rows, query.limit, toKey, (row) => ({ i: row.id }))
+  },
+
+  /**
+   * Revokes a key: it opens nothing from the next request on (write keys: within the
+   * ingest cache's 30 s). Revoking a revoked key changes nothing. The last live admin
+   * key is refused, in the same statement, so that two admins revoking each other's
+   * keys at once cannot both succeed and lock everyone out.
+   */
+  async revokeKey(db: Db, id: string) {
+    const { rows } = await db.query<KeyRow & { refused: boolean }>(
+      `WITH target AS (SELECT * FROM api_keys WHERE id = $1::bigint FOR UPDATE),
+            admins AS (
+              SELECT id FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL FOR UPDATE
+            ),
+            refused AS (
+              SELECT t.role = 'admin' AND t.revoked_at IS NULL
+                     AND (SELECT count(*) FROM admins) <= 1 AS refused
+              FROM target t
+            ),
+            revoked AS (
+              UPDATE api_keys k SET revoked_at = now()
+              FROM target t, refused r
+              WHERE k.id = t.id AND k.revoked_at IS NULL AND NOT r.refused
+              RETURNING k.id, k.revoked_at
+            )
+       SELECT t.id, t.name, t.role, t.created_at,
+              coalesce(v.revoked_at, t.revoked_at) AS revoked_at, r.refused
+       FROM target t CROSS JOIN refused r LEFT JOIN revoked v ON v.id = t.id`,
+      [id],
+    )
+    const row = rows[0]
+    if (!row) throw new AppError('NOT_FOUND', `no API key ${id}`)
+    if (row.refused)
+      throw new AppError('KEY_LAST_ADMIN', `key ${id} is the last admin key; make another first`)
+    return toKey(row)
   },
 
   async createKey(db: Db, body: z.infer<typeof createKeyBody>) {

@@ -3,14 +3,17 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod'
 import type { Db } from '../platform/postgres.js'
 import { adminController as admin } from './admin-controller.js'
 import {
+  apiKeySchema,
   createdKey,
   createKeyBody,
   createUserBody,
+  keyPage,
+  listKeysQuery,
   listUsersQuery,
   userPage,
   userSchema,
 } from './admin-schemas.js'
-import { bearer, errorResponses } from './schemas.js'
+import { bearer, errorResponses, idParams } from './schemas.js'
 
 const roles = ['admin'] as const
 
@@ -30,6 +33,30 @@ export async function adminRoutes(app: FastifyInstance, options: { db: Db }) {
     },
     handler: async (request, reply) =>
       reply.code(201).send(await admin.createKey(db, request.body)),
+  })
+
+  api.get('/api/keys', {
+    config: { roles },
+    schema: {
+      tags: ['keys'],
+      security: bearer,
+      summary: 'The API keys, without their secrets',
+      querystring: listKeysQuery,
+      response: { 200: keyPage, ...errorResponses },
+    },
+    handler: (request) => admin.listKeys(db, request.query),
+  })
+
+  api.delete('/api/keys/:id', {
+    config: { roles },
+    schema: {
+      tags: ['keys'],
+      security: bearer,
+      summary: 'Revoke a key: it opens nothing any more (a write key within 30 s)',
+      params: idParams,
+      response: { 200: apiKeySchema, ...errorResponses },
+    },
+    handler: (request) => admin.revokeKey(db, request.params.id),
   })
 
   api.get('/api/users', {

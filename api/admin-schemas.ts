@@ -42,3 +42,20 @@ export const createdKey = z.object({
   key: z.string().describe('the key itself, shown only in this answer; only its hash is kept'),
   createdAt: timestamp,
 })
+
+export const apiKeySchema = z.object({
+  id: idText,
+  name: z.string(),
+  role: z.enum(keyRoles),
+  createdAt: timestamp,
+  revokedAt: timestamp.nullable().describe('set once the key is revoked; it then opens nothing'),
+})
+
+export const listKeysQuery = z.object({
+  role: z.enum(keyRoles).optional(),
+  revoked: z.stringbool().optional().describe('true: only revoked keys; false: only live ones'),
+  ...pageQuery,
+})
+export type ListKeysQuery = z.infer<typeof listKeysQuery>
+
+export const keyPage = pageOf(apiKeySchema).describe('API keys without their secrets, oldest first')

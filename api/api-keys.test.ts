@@ -112,6 +112,131 @@ describe('when an admin makes a key through POST /api/keys', () => {
   })
 })
 
+describe('when an admin lists and revokes keys', () => {
+  it('lists keys without their secrets, and a revoked key opens nothing', async () => {
+    const { app, keys } = await buildPeopleTestApp({ ch, db })
+    const admin = bearerAuth(keys.admin)
+    const made = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/keys',
+        headers: admin,
+        payload: { role: 'sales', name: 'leaving rep' },
+      })
+    ).json()
+    const list = await app.inject({ url: '/api/keys?role=sales&limit=200', headers: admin })
+    expect(list.statusCode).toBe(200)
+    expect(list.json().items).toContainEqual({
+      id: made.id,
+      name: 'leaving rep',
+      role: 'sales',
+      createdAt: made.createdAt,
+      revokedAt: null,
+    })
+    expect(list.body).not.toContain(made.key)
+    expect(list.body).not.toContain(hashApiKey(made.key))
+
+    const revoked = await app.inject({
+      method: 'DELETE',
+      url: `/api/keys/${made.id}`,
+      headers: admin,
+    })
+    expect(revoked.statusCode).toBe(200)
+    expect(revoked.json().revokedAt).toEqual(expect.any(String))
+    const refused = await app.inject({ url: '/api/leads', headers: bearerAuth(made.key) })
+    expect(refused.statusCode).toBe(401)
+    expect(refused.json().error.code).toBe('AUTH_INVALID_API_KEY')
+
+    // Again: nothing changes, the first revocation time stays.
+    const again = await app.inject({
+      method: 'DELETE',
+      url: `/api/keys/${made.id}`,
+      headers: admin,
+    })
+    expect(again.json().revokedAt).toBe(revoked.json().revokedAt)
+    const onlyRevoked = await app.inject({
+      url: '/api/keys?revoked=true&limit=200',
+      headers: admin,
+    })
+    expect(onlyRevoked.json().items.map((k: { id: string }) => k.id)).toContain(made.id)
+    const missing = await app.inject({ method: 'DELETE', url: '/api/keys/999999', headers: admin })
+    expect(missing.statusCode).toBe(404)
+  })
+
+  it('refuses to revoke the last admin key, then allows it once there is another', async () => {
+    const ownDb = await useTestPostgres()
+    const { app, keys } = await buildPeopleTestApp({ ch, db: ownDb })
+    const admin = bearerAuth(keys.admin)
+    const [self] = (await app.inject({ url: '/api/keys?role=admin', headers: admin })).json().items
+    const last = await app.inject({ method: 'DELETE', url: `/api/keys/${self.id}`, headers: admin })
+    expect(last.statusCode).toBe(409)
+    expect(last.json().error.code).toBe('KEY_LAST_ADMIN')
+    expect((await app.inject({ url: '/api/keys', headers: admin })).statusCode).toBe(200)
+
+    const other = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/keys',
+        headers: admin,
+        payload: { role: 'admin', name: 'successor' },
+      })
+    ).json()
+    const handedOver = await app.inject({
+      method: 'DELETE',
+      url: `/api/keys/${self.id}`,
+      headers: admin,
+    })
+    expect(handedOver.statusCode).toBe(200)
+    expect((await app.inject({ url: '/api/keys', headers: admin })).statusCode).toBe(401)
+    expect(
+      (await app.inject({ url: '/api/keys', headers: bearerAuth(other.key) })).statusCode,
+    ).toBe(200)
+  })
+})
+
+describe('when the last two admins revoke each other at once', () => {
+  it('lets one revocation through and refuses the other: someone keeps a key', async () => {
+    const ownDb = await useTestPostgres()
+    const { app, keys } = await buildPeopleTestApp({ ch, db: ownDb })
+    const other = (
+      await app.inject({
+        method: 'POST',
+        url: '/api/keys',
+        headers: bearerAuth(keys.admin),
+        payload: { role: 'admin', name: 'second admin' },
+      })
+    ).json()
+    const admins = (
+      await app.inject({
+        url: '/api/keys?role=admin&revoked=false',
+        headers: bearerAuth(other.key),
+      })
+    ).json().items as Array<{ id: string }>
+    const first = admins.find((k) => k.id !== other.id)!
+    const [a, b] = await Promise.all([
+      app.inject({
+        method: 'DELETE',
+        url: `/api/keys/${other.id}`,
+        headers: bearerAuth(keys.admin),
+      }),
+      app.inject({
+        method: 'DELETE',
+        url: `/api/keys/${first.id}`,
+        headers: bearerAuth(other.key),
+      }),
+    ])
+    // The loser is refused as the last admin (409), or, when the winner committed before
+    // its request was authenticated, its own key no longer opens anything (401).
+    const [won, lost] = [a.statusCode, b.statusCode].sort()
+    expect(won).toBe(200)
+    expect([401, 409]).toContain(lost)
+    const { rows } = await ownDb.query(
+      "SELECT 1 FROM api_keys WHERE role = 'admin' AND revoked_at IS NULL",
+    )
+    expect(rows).toHaveLength(1)
+  })
+})
+
 describe('when an admin manages the CRM users', () => {
   it('adds a user, lists it, and refuses the same email twice with 409', async () => {
     const { app, keys } = await buildPeopleTestApp({ ch, db })

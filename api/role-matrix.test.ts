@@ -71,6 +71,8 @@ const endpoints: Endpoint[] = [
   { method: 'DELETE', route: '/api/webhooks/:id', allowed: ['admin'] },
   { method: 'GET', route: '/api/webhooks/:id/deliveries', allowed: ['admin'] },
   { method: 'POST', route: '/api/keys', allowed: ['admin'], body: { role: 'csm', name: 'matrix' } },
+  { method: 'GET', route: '/api/keys', allowed: ['admin'] },
+  { method: 'DELETE', route: '/api/keys/:id', allowed: ['admin'] },
   { method: 'GET', route: '/api/users', allowed: ['admin'] },
   {
     method: 'POST',

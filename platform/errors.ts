@@ -30,6 +30,10 @@ export const errorCodes = {
   AUTH_INVALID_API_KEY: { status: 401, summary: 'the API key is unknown or revoked' },
   AUTH_FORBIDDEN: { status: 403, summary: "the key's role may not do this; the message says why" },
   API_INVALID_CURSOR: { status: 400, summary: 'the cursor is not one this API issued' },
+  KEY_LAST_ADMIN: {
+    status: 409,
+    summary: 'revoking this key would leave no admin key; make another admin key first',
+  },
   LEAD_ALREADY_OPEN: { status: 409, summary: 'the account already has an open or working lead' },
   LEAD_ILLEGAL_CHANGE: { status: 409, summary: "the lead's status does not allow this change" },
   ACCOUNT_ILLEGAL_TRANSITION: {
