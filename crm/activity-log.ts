@@ -1,7 +1,7 @@
 import { jsonParam, type Queryable } from '../platform/postgres.js'
 
 /** 'crm-sync' for what the event stream did, `user:<id>` or `rule:<id>` otherwise. */
-export type Actor = 'crm-sync' | `user:${string}` | `rule:${string}`
+export type Actor = 'crm-sync' | 'system' | `user:${string}` | `rule:${string}`
 
 export interface ActivityEntry {
   tenantId: string

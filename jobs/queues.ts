@@ -13,6 +13,7 @@ export interface QueuePayloads {
   apply: { firings: RuleFiring[]; at: string }
   notify: { trigger: 'schedule' | 'apply' }
   health: { trigger: 'schedule' | 'manual' }
+  wake: { trigger: 'schedule' | 'manual' }
 }
 
 export type QueueName = keyof QueuePayloads
@@ -31,6 +32,8 @@ export const jobOptions: Record<QueueName, JobsOptions> = {
   // only fails when Postgres does.
   notify: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, ...keep },
   health: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...keep },
+  // The next run wakes what this one missed.
+  wake: { attempts: 2, backoff: { type: 'fixed', delay: 5000 }, ...keep },
 }
 
 export interface QueueContext {

@@ -1,5 +1,6 @@
 import { type Job, type Queue, Worker } from 'bullmq'
 import { applyFirings } from '../crm/apply-firings.js'
+import { wakeSnoozedAlerts } from '../crm/wake-alerts.js'
 import type { ModuleCatalogue } from '../ingest/module-catalogue.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Config } from '../platform/config.js'
@@ -58,6 +59,7 @@ export async function startWorkers(
     apply: createQueue('apply', ctx),
     notify: createQueue('notify', ctx),
     health: createQueue('health', ctx),
+    wake: createQueue('wake', ctx),
   }
   const modules = deps.catalogue.modules
   const processors: {
@@ -97,6 +99,7 @@ export async function startWorkers(
         batchSize: 200,
       }),
     health: () => updateHealthScores(deps, { asOf: new Date(), modulesAvailable: modules.length }),
+    wake: () => wakeSnoozedAlerts(deps.db, new Date()),
   }
 
   const workers = (Object.keys(processors) as QueueName[]).map((name) => {
@@ -153,6 +156,11 @@ export async function startWorkers(
       'health',
       { every: config.HEALTH_EVERY_MS },
       { name: 'health', data: { trigger: 'schedule' } },
+    )
+    await queues.wake.upsertJobScheduler(
+      'wake',
+      { every: config.ALERT_WAKE_EVERY_MS },
+      { name: 'wake', data: { trigger: 'schedule' } },
     )
   }
 

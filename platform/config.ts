@@ -61,6 +61,7 @@ const configSchema = z.object({
   RULES_ABM_EVERY_MS: int(15 * 60_000, 1000),
   RULES_CHURN_EVERY_MS: int(60 * 60_000, 1000),
   HEALTH_EVERY_MS: int(60 * 60_000, 1000),
+  ALERT_WAKE_EVERY_MS: int(60_000, 1000),
   // Webhook delivery: how often the outbox is swept, per-request timeout, attempts
   // before giving up (with doubling backoff capped at 2 h: about a day), and whether
   // private and loopback targets are allowed (refused by default: SSRF).
