@@ -45,6 +45,9 @@ export interface Mode {
   readonly asOfOut: string
 }
 
+export const pointMode: Mode = { kind: 'point', asOf: '{asOf:Date}', asOfOut: '{asOf:Date}' }
+export const rangeMode: Mode = { kind: 'range', asOf: 'as_of', asOfOut: 't.as_of' }
+
 export const scanAlias: Record<Scope, string> = { tenant: 'u', module: 'm' }
 
 /** One aggregate of a usage scan; its SQL waits for the scan to pick a rollup. */

@@ -1,13 +1,27 @@
-import { paren, type ScanAggregate, scanFilters, scopeKeys } from './compile-metric.js'
-import { type Aggregate, aggregateSql, pickRollup, type Rollup } from './metric-catalogue.js'
+import {
+  paren,
+  pointMode,
+  rangeMode,
+  type ScanAggregate,
+  scanFilters,
+  scopeKeys,
+} from './compile-metric.js'
+import {
+  type Aggregate,
+  aggregateSql,
+  pickRollup,
+  type Rollup,
+  userKeySql,
+} from './metric-catalogue.js'
 import type { Scope } from './rule-ast.js'
 
 // Range mode (backtests): a scope's usage figures as of every day {from:Date}..{to:Date}.
 //
 // Joining each rollup row to every as-of day whose window holds it multiplies the rows
 // by the look-back (×28 for 14 days against the 14 before), and a backtest of 180 days
-// × 10,000 tenants spent most of its time folding those copies. Here each aggregate has
-// a query of its own, on the smallest rollup that answers it, in one of two shapes:
+// × 10,000 tenants spent most of its time folding those copies. Here each figure (an
+// aggregate over some kinds and module, whatever its windows) has a pass of its own, on
+// the smallest rollup that answers it, in one of two shapes:
 // - figures that add up over days (events, user-days, days, the last day) are folded
 //   per day first, and only those few per-day rows are joined to the as-of days;
 // - distinct users cannot be added up: each user's active days are cut into runs with
@@ -38,15 +52,6 @@ const perDay: Record<
   last_day: { inner: () => 'count()', outer: (w) => `maxIf(day, hit.2 = ${w})` },
 }
 
-const userKey: Record<Rollup, string> = {
-  usage_daily: 'cityHash64(user_id)',
-  daily_active_users: 'user_key',
-  // pickRollup never sends users here.
-  module_daily: 'NULL',
-}
-
-const rangeMode = { kind: 'range', asOf: '', asOfOut: '' } as const
-
 /** The bounds of a window in days before the as-of day, as SQL. */
 function bounds(a: ScanAggregate) {
   const lo = paren(a.window.lo)
@@ -60,7 +65,7 @@ function bounds(a: ScanAggregate) {
  * rollup: (as_of, keys..., one column per aggregate). Each window is tagged `w`.
  */
 function rangeAggregates(scope: Scope, group: readonly ScanAggregate[]): string {
-  const keys = scopeKeys(scope, { kind: 'point', asOf: '', asOfOut: '' })
+  const keys = scopeKeys(scope, pointMode)
   const [head] = group
   if (head === undefined) throw new Error('no aggregate to fold')
   const rollup = pickRollup([head.need])
@@ -101,7 +106,7 @@ function rangeAggregates(scope: Scope, group: readonly ScanAggregate[]): string 
       `        SELECT ${keyList}, arraySort(groupUniqArray(day)) AS days`,
       `        FROM {db:Identifier}.${rollup}`,
       ...where.map((line) => `        ${line}`),
-      `        GROUP BY ${keyList}, ${userKey[rollup]}`,
+      `        GROUP BY ${keyList}, ${userKeySql(rollup)}`,
       '      )',
       '    )',
       `    ARRAY JOIN arrayConcat(${steps.join(', ')}) AS change`,
@@ -133,7 +138,7 @@ function rangeAggregates(scope: Scope, group: readonly ScanAggregate[]): string 
 
 /** Every aggregate of a scope as of every day of the range, side by side. */
 export function rangeScanCte(scope: Scope, aggregates: readonly ScanAggregate[]): string {
-  const keys = ['as_of', ...scopeKeys(scope, { kind: 'point', asOf: '', asOfOut: '' })]
+  const keys = ['as_of', ...scopeKeys(scope, pointMode)]
   // Two conditions often read the same figure (active users and seat utilisation over
   // the same week): one column each for the distinct ones, the others copy it.
   const distinct = new Map<string, ScanAggregate>()

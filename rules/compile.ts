@@ -3,7 +3,9 @@ import {
   type Mode,
   type OwnCte,
   ParamSink,
+  pointMode,
   rangeDays,
+  rangeMode,
   type ScanAggregate,
   scanAlias,
   scanFilters,
@@ -49,9 +51,6 @@ export interface CompiledQuery {
   readonly fanOut: boolean
 }
 
-const pointMode: Mode = { kind: 'point', asOf: '{asOf:Date}', asOfOut: '{asOf:Date}' }
-const rangeMode: Mode = { kind: 'range', asOf: 'as_of', asOfOut: 't.as_of' }
-
 /** The query that evaluates a rule as of one day, `{asOf:Date}`, for all tenants. */
 export function compileRule(rule: Rule, modules: readonly RuleModule[]): CompiledQuery {
   return compileTree(buildRuleTree(rule, modules), pointMode)
@@ -82,14 +81,11 @@ export function compileTree(tree: RuleQueryNode, mode: Mode): CompiledQuery {
     const inScope = compiled.filter(({ c }) => scopeOf(c.metric) === scope)
     const aggregates = inScope.flatMap(({ sql }) => sql.aggregates)
     if (aggregates.length === 0 && scope === 'tenant') continue
-    const days = Math.max(1, ...inScope.map(({ c }) => lookbackDays(c.metric)))
     const name = `${scope}_usage`
-    ctes.push([
-      name,
-      mode.kind === 'point'
-        ? scanCte(scope, aggregates, p.use(lookbackParam(scope, days)))
-        : rangeScanCte(scope, aggregates),
-    ])
+    if (mode.kind === 'point') {
+      const days = Math.max(1, ...inScope.map(({ c }) => lookbackDays(c.metric)))
+      ctes.push([name, scanCte(scope, aggregates, p.use(lookbackParam(scope, days)))])
+    } else ctes.push([name, rangeScanCte(scope, aggregates)])
     const alias = scanAlias[scope]
     joins.push(
       scope === 'module'
@@ -161,28 +157,21 @@ function lookbackParam(scope: Scope, days: number): ParamNode {
   }
 }
 
-// Each trait of a group call, read once per call: in range mode a call is joined to
-// every later as-of day, and parsing its JSON after that join cost a second a backtest.
-const traitValues = [
-  "JSONHas(traits, 'plan') AS has_plan",
-  "JSONExtractString(traits, 'plan') AS plan_value",
-  "JSONHas(traits, 'seats') AS has_seats",
-  "JSONExtractFloat(traits, 'seats') AS seats_value",
-  "JSONHas(traits, 'mrr') AS has_mrr",
-  "JSONExtractFloat(traits, 'mrr') AS mrr_value",
-]
+// The traits a rule reads from group calls. Each is read out of the call's JSON once,
+// in groupCalls, before any join: parsing it after range mode's join to the as-of days
+// cost a second a backtest.
+const traits = [
+  { name: 'plan', read: "JSONExtractString(traits, 'plan')", type: 'String' },
+  { name: 'seats', read: "JSONExtractFloat(traits, 'seats')", type: 'Float64' },
+  { name: 'mrr', read: "JSONExtractFloat(traits, 'mrr')", type: 'Float64' },
+] as const
 
-const traitColumns = [
-  'argMaxIf(plan_value, timestamp, has_plan) AS plan',
-  'argMaxIf(seats_value, timestamp, has_seats) AS seats',
-  'argMaxIf(mrr_value, timestamp, has_mrr) AS mrr',
-]
-
-/** The group calls before `before`, each with its traits read out. */
+/** The group calls before `before`, each with has_<trait> and <trait>_value columns. */
 const groupCalls = (before: string) =>
   [
     'FROM (',
-    `  SELECT tenant_id, timestamp,\n    ${traitValues.join(',\n    ')}`,
+    '  SELECT tenant_id, timestamp,',
+    `    ${traits.map((t) => `JSONHas(traits, '${t.name}') AS has_${t.name},\n    ${t.read} AS ${t.name}_value`).join(',\n    ')}`,
     '  FROM {db:Identifier}.lifecycle_events',
     `  WHERE type = 'group' AND toDate(timestamp) < ${before}`,
     ')',
@@ -199,9 +188,12 @@ function tenantsCte(tree: RuleQueryNode, mode: Mode, p: ParamSink): string {
   if (tree.fanOut !== null) p.use(tree.fanOut)
   if (mode.kind === 'point') {
     const having = tree.plans === null ? [] : [`HAVING plan IN ${p.use(tree.plans)}`]
+    const latest = traits.map(
+      (t) => `argMaxIf(${t.name}_value, timestamp, has_${t.name}) AS ${t.name}`,
+    )
     return [
       'SELECT',
-      `  ${['tenant_id', ...traitColumns].join(',\n  ')}`,
+      `  ${['tenant_id', ...latest].join(',\n  ')}`,
       groupCalls('{asOf:Date}'),
       'GROUP BY tenant_id',
       ...having,
@@ -210,18 +202,24 @@ function tenantsCte(tree: RuleQueryNode, mode: Mode, p: ParamSink): string {
   // Range mode: each tenant's calls in time order, then for every as-of day after its
   // first call the latest one before that day that set each trait. Joining every call
   // to every later day and grouping them again cost five times as much.
-  const latest = (has: string, value: string) =>
-    `arrayLast(c -> c.day < as_of AND c.${has}, calls).${value}`
+  const fields = traits.flatMap((t) => [`has_${t.name}`, `${t.name}_value`])
+  const callType = [
+    'day Date',
+    "timestamp DateTime64(3, \\'UTC\\')",
+    ...traits.flatMap((t) => [`has_${t.name} UInt8`, `${t.name}_value ${t.type}`]),
+  ]
+  const latest = traits.map(
+    (t) => `arrayLast(c -> c.day < as_of AND c.has_${t.name}, calls).${t.name}_value AS ${t.name}`,
+  )
   return [
     'SELECT',
-    `  ${['as_of', 'tenant_id', `${latest('has_plan', 'plan_value')} AS plan`, `${latest('has_seats', 'seats_value')} AS seats`, `${latest('has_mrr', 'mrr_value')} AS mrr`].join(',\n  ')}`,
+    `  ${['as_of', 'tenant_id', ...latest].join(',\n  ')}`,
     'FROM (',
     '  SELECT tenant_id, arraySort(c -> c.timestamp, groupArray(CAST(',
-    `    (toDate(timestamp), timestamp, ${traitValues.map((v) => v.replace(/ AS \w+$/, '')).join(', ')}),`,
-    `    'Tuple(day Date, timestamp DateTime64(3, \\'UTC\\'), has_plan UInt8, plan_value String, has_seats UInt8, seats_value Float64, has_mrr UInt8, mrr_value Float64)'`,
+    `    (toDate(timestamp), timestamp, ${fields.join(', ')}),`,
+    `    'Tuple(${callType.join(', ')})'`,
     '  ))) AS calls',
-    '  FROM {db:Identifier}.lifecycle_events',
-    "  WHERE type = 'group' AND toDate(timestamp) < {to:Date}",
+    `  ${groupCalls('{to:Date}').replaceAll('\n', '\n  ')}`,
     '  GROUP BY tenant_id',
     ')',
     `ARRAY JOIN arrayFilter(d -> d > calls[1].day, ${rangeDays}) AS as_of`,
@@ -245,7 +243,7 @@ function candidatesCte(tree: RuleQueryNode, p: ParamSink): string {
 /**
  * Point mode: one pass over a rollup for all the scope's aggregates, each with its own
  * window, on the smallest rollup that answers them all (metric-catalogue.ts, pickRollup).
- * Range mode has a query per aggregate (compile-range.ts).
+ * Range mode has a pass per figure (compile-range.ts).
  */
 function scanCte(scope: Scope, aggregates: readonly ScanAggregate[], lookback: string): string {
   const keys = scopeKeys(scope, pointMode)

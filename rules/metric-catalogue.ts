@@ -301,36 +301,34 @@ export function pickRollup(needs: readonly AggregateNeed[]): Rollup {
 
 /** The rollup aggregate, over rows where `pred` holds (null: every row of the group). */
 export function aggregateSql(aggregate: Aggregate, pred: string | null, rollup: Rollup): string {
-  const [fn, arg] = aggregateFunctions[rollup][aggregate]
+  const [fn, arg] = aggregateFunction(aggregate, rollup)
   return pred === null ? `${fn}(${arg})` : `${fn}If(${arg}, ${pred})`
 }
 
-// User ids are counted by a 64-bit hash on both rollups: uniqExact keys a string by a
-// 128-bit hash anyway, and hashing an id once costs about half of that (bench:rules).
-const aggregateFunctions: Record<Rollup, Record<Aggregate, readonly [string, string]>> = {
-  usage_daily: {
-    events: ['uniqExactArray', 'event_ids'],
-    users: ['uniqExact', 'cityHash64(user_id)'],
-    user_days: ['uniqExact', 'cityHash64(user_id), day'],
-    days: ['uniqExact', 'day'],
-    last_day: ['max', 'day'],
-  },
-  module_daily: {
-    events: ['uniqExactArray', 'event_ids'],
-    // Never chosen for users (pickRollup); the entries keep the table total.
-    users: ['uniqExact', 'NULL'],
-    user_days: ['uniqExact', 'NULL'],
-    days: ['uniqExact', 'day'],
-    last_day: ['max', 'day'],
-  },
-  daily_active_users: {
-    // Never chosen for events (pickRollup); the entry keeps the table total.
-    events: ['uniqExact', 'NULL'],
-    users: ['uniqExact', 'user_key'],
-    user_days: ['uniqExact', 'user_key, day'],
-    days: ['uniqExact', 'day'],
-    last_day: ['max', 'day'],
-  },
+function aggregateFunction(aggregate: Aggregate, rollup: Rollup): readonly [string, string] {
+  switch (aggregate) {
+    case 'events':
+      if (rollup === 'daily_active_users') throw new Error('daily_active_users holds no events')
+      return ['uniqExactArray', 'event_ids']
+    case 'users':
+      return ['uniqExact', userKeySql(rollup)]
+    case 'user_days':
+      return ['uniqExact', `${userKeySql(rollup)}, day`]
+    case 'days':
+      return ['uniqExact', 'day']
+    case 'last_day':
+      return ['max', 'day']
+  }
+}
+
+/**
+ * A user of a rollup row, as the 64-bit key that users are counted by: uniqExact keys a
+ * string by a 128-bit hash anyway, and hashing an id once costs about half of that
+ * (bench:rules). pickRollup never asks module_daily, which has no users.
+ */
+export function userKeySql(rollup: Rollup): string {
+  if (rollup === 'module_daily') throw new Error('module_daily holds no users')
+  return rollup === 'daily_active_users' ? 'user_key' : 'cityHash64(user_id)'
 }
 
 /** The SQL of a kinds filter, from the catalogue's literals. */
