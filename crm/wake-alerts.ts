@@ -15,15 +15,15 @@ export async function wakeSnoozedAlerts(db: Db, now: Date): Promise<{ woken: num
       rule_id: string
       snoozed_until: Date
     }>(
+      // `due` keeps the snooze time: RETURNING sees the row after the update.
       `WITH due AS (
-         SELECT id FROM alerts
+         SELECT id, snoozed_until FROM alerts
          WHERE status = 'snoozed' AND snoozed_until <= $1
          ORDER BY id FOR UPDATE SKIP LOCKED
-       ),
-       before AS (SELECT a.id, a.snoozed_until FROM alerts a JOIN due USING (id))
+       )
        UPDATE alerts a SET status = 'open', snoozed_until = NULL, updated_at = now()
-       FROM before b WHERE a.id = b.id
-       RETURNING a.id, a.tenant_id, a.rule_id, b.snoozed_until`,
+       FROM due d WHERE a.id = d.id
+       RETURNING a.id, a.tenant_id, a.rule_id, d.snoozed_until`,
       [now],
     )
     for (const row of rows) {
