@@ -1,7 +1,7 @@
 import type { z } from 'zod'
 import { withCrmErrors } from '../crm/errors.js'
 import { AppError } from '../platform/errors.js'
-import type { Db } from '../platform/postgres.js'
+import { Conditions, type Db } from '../platform/postgres.js'
 import type {
   CreateUserBody,
   createKeyBody,
@@ -49,20 +49,14 @@ const toUser = (row: UserRow) => ({
 
 export const adminController = {
   async listUsers(db: Db, query: ListUsersQuery) {
-    const params: unknown[] = []
-    const where: string[] = []
-    const bind = (value: unknown) => {
-      params.push(value)
-      return `$${params.length}`
-    }
-    if (query.role) where.push(`role = ${bind(query.role)}`)
-    if (query.active !== undefined) where.push(`active = ${bind(query.active)}`)
-    if (query.cursor) where.push(`id > ${bind(decodeCursor(query.cursor, idCursor).i)}::bigint`)
+    const q = new Conditions()
+    if (query.role) q.and(`role = ${q.bind(query.role)}`)
+    if (query.active !== undefined) q.and(`active = ${q.bind(query.active)}`)
+    if (query.cursor) q.and(`id > ${q.bind(decodeCursor(query.cursor, idCursor).i)}::bigint`)
     const { rows } = await db.query<UserRow>(
-      `SELECT id, name, email, role, active, created_at FROM users
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY id LIMIT ${bind(query.limit + 1)}`,
-      params,
+      `SELECT id, name, email, role, active, created_at FROM users ${q.sql}
+       ORDER BY id LIMIT ${q.bind(query.limit + 1)}`,
+      q.params,
     )
     return toPage(rows, query.limit, toUser, (row) => ({ i: row.id }))
   },
@@ -80,21 +74,15 @@ export const adminController = {
   },
 
   async listKeys(db: Db, query: ListKeysQuery) {
-    const params: unknown[] = []
-    const where: string[] = []
-    const bind = (value: unknown) => {
-      params.push(value)
-      return `$${params.length}`
-    }
-    if (query.role) where.push(`role = ${bind(query.role)}`)
+    const q = new Conditions()
+    if (query.role) q.and(`role = ${q.bind(query.role)}`)
     if (query.revoked !== undefined)
-      where.push(query.revoked ? 'revoked_at IS NOT NULL' : 'revoked_at IS NULL')
-    if (query.cursor) where.push(`id > ${bind(decodeCursor(query.cursor, idCursor).i)}::bigint`)
+      q.and(query.revoked ? 'revoked_at IS NOT NULL' : 'revoked_at IS NULL')
+    if (query.cursor) q.and(`id > ${q.bind(decodeCursor(query.cursor, idCursor).i)}::bigint`)
     const { rows } = await db.query<KeyRow>(
-      `SELECT id, name, role, created_at, revoked_at FROM api_keys
-       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY id LIMIT ${bind(query.limit + 1)}`,
-      params,
+      `SELECT id, name, role, created_at, revoked_at FROM api_keys ${q.sql}
+       ORDER BY id LIMIT ${q.bind(query.limit + 1)}`,
+      q.params,
     )
     return toPage(rows, query.limit, toKey, (row) => ({ i: row.id }))
   },

@@ -1,4 +1,4 @@
-import type { Queryable } from '../platform/postgres.js'
+import { Conditions, type Queryable } from '../platform/postgres.js'
 import type { AlertStatus } from './alert-state.js'
 import type { Alert, ListAlertsQuery } from './alerts-schemas.js'
 import { decodeCursor, idCursor, toPage } from './cursor.js'
@@ -45,23 +45,17 @@ export function toAlert(row: AlertRow): Alert {
 
 /** Newest first: new alerts land before a walk's cursor, so a walk never sees one twice. */
 export async function listAlerts(db: Queryable, query: ListAlertsQuery) {
-  const where: string[] = []
-  const params: unknown[] = []
-  const bind = (value: unknown) => {
-    params.push(value)
-    return `$${params.length}`
-  }
-  if (query.status) where.push(`status = ${bind(query.status)}`)
-  if (query.severity) where.push(`severity = ${bind(query.severity)}`)
-  if (query.assignee) where.push(`assignee_id = ${bind(query.assignee)}::bigint`)
-  if (query.rule) where.push(`rule_id = ${bind(query.rule)}`)
-  if (query.tenant) where.push(`tenant_id = ${bind(query.tenant)}`)
-  if (query.cursor) where.push(`id < ${bind(decodeCursor(query.cursor, idCursor).i)}::bigint`)
+  const q = new Conditions()
+  if (query.status) q.and(`status = ${q.bind(query.status)}`)
+  if (query.severity) q.and(`severity = ${q.bind(query.severity)}`)
+  if (query.assignee) q.and(`assignee_id = ${q.bind(query.assignee)}::bigint`)
+  if (query.rule) q.and(`rule_id = ${q.bind(query.rule)}`)
+  if (query.tenant) q.and(`tenant_id = ${q.bind(query.tenant)}`)
+  if (query.cursor) q.and(`id < ${q.bind(decodeCursor(query.cursor, idCursor).i)}::bigint`)
   const { rows } = await db.query<AlertRow>(
-    `SELECT ${alertColumns} FROM alerts
-     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY id DESC LIMIT ${bind(query.limit + 1)}`,
-    params,
+    `SELECT ${alertColumns} FROM alerts ${q.sql}
+     ORDER BY id DESC LIMIT ${q.bind(query.limit + 1)}`,
+    q.params,
   )
   return toPage(rows, query.limit, toAlert, (row) => ({ i: row.id }))
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { Lifecycle } from '../crm/lifecycle.js'
-import type { Queryable } from '../platform/postgres.js'
+import { Conditions, type Queryable } from '../platform/postgres.js'
 import { decodeCursor, idText, toPage } from './cursor.js'
 import type { Lead, ListLeadsQuery } from './leads-schemas.js'
 import { iso, isoOrNull } from './schemas.js'
@@ -47,29 +47,23 @@ export function toLead(row: LeadRow): Lead {
 const leadCursor = z.object({ s: z.number().int(), i: idText })
 
 export async function listLeads(db: Queryable, query: ListLeadsQuery) {
-  const where: string[] = []
-  const params: unknown[] = []
-  const bind = (value: unknown) => {
-    params.push(value)
-    return `$${params.length}`
-  }
-  if (query.status) where.push(`l.status = ${bind(query.status)}`)
-  if (query.source) where.push(`l.source = ${bind(query.source)}`)
-  if (query.owner) where.push(`l.owner_id = ${bind(query.owner)}::bigint`)
-  if (query.module) where.push(`${bind(query.module)}::text = ANY(l.intent_tags)`)
-  if (query.minScore !== undefined) where.push(`l.score >= ${bind(query.minScore)}::int`)
+  const q = new Conditions()
+  if (query.status) q.and(`l.status = ${q.bind(query.status)}`)
+  if (query.source) q.and(`l.source = ${q.bind(query.source)}`)
+  if (query.owner) q.and(`l.owner_id = ${q.bind(query.owner)}::bigint`)
+  if (query.module) q.and(`${q.bind(query.module)}::text = ANY(l.intent_tags)`)
+  if (query.minScore !== undefined) q.and(`l.score >= ${q.bind(query.minScore)}::int`)
   if (query.cursor) {
     const after = decodeCursor(query.cursor, leadCursor)
-    const score = bind(after.s)
-    where.push(
-      `(l.score < ${score}::int OR (l.score = ${score}::int AND l.id > ${bind(after.i)}::bigint))`,
+    const score = q.bind(after.s)
+    q.and(
+      `(l.score < ${score}::int OR (l.score = ${score}::int AND l.id > ${q.bind(after.i)}::bigint))`,
     )
   }
   const { rows } = await db.query<LeadRow>(
-    `SELECT ${leadColumns} FROM leads l JOIN accounts a ON a.tenant_id = l.tenant_id
-     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY l.score DESC, l.id LIMIT ${bind(query.limit + 1)}`,
-    params,
+    `SELECT ${leadColumns} FROM leads l JOIN accounts a ON a.tenant_id = l.tenant_id ${q.sql}
+     ORDER BY l.score DESC, l.id LIMIT ${q.bind(query.limit + 1)}`,
+    q.params,
   )
   return toPage(rows, query.limit, toLead, (row) => ({ s: row.score, i: row.id }))
 }

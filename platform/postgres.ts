@@ -53,6 +53,29 @@ export class EmbeddedPostgresBusyError extends Error {
 
 export const jsonParam = (value: unknown): string => JSON.stringify(value)
 
+/**
+ * A query's optional conditions and their $n parameters, built together so that a
+ * value is only ever a parameter: `bind` a value where it goes, `and` a condition, and
+ * put `sql` where the WHERE clause goes (nothing when there is no condition).
+ */
+export class Conditions {
+  readonly params: unknown[] = []
+  private readonly parts: string[] = []
+
+  bind(value: unknown): string {
+    this.params.push(value)
+    return `$${this.params.length}`
+  }
+
+  and(condition: string): void {
+    this.parts.push(condition)
+  }
+
+  get sql(): string {
+    return this.parts.length ? `WHERE ${this.parts.join(' AND ')}` : ''
+  }
+}
+
 /** The one place that decides which Postgres the process talks to. */
 export async function createPostgres(options: PostgresOptions): Promise<Db> {
   return options.url ? createServerDb(options.url, options) : createEmbeddedDb(options.dataDir)
