@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import { encodeEventRows, eventColumns } from './encode-rows.js'
 import type { EventRow, RejectedRow } from './event-row.js'
@@ -25,12 +24,12 @@ export async function commitBatches(ch: ClickHouse, batches: PendingBatch[]): Pr
   const rows = batches.length === 1 ? batches[0]!.rows : batches.flatMap((b) => b.rows)
   const rejected = batches.flatMap((b) => b.rejectedRows)
   if (rows.length > 0) {
-    await ch.client.insert({
+    await ch.insertEncoded({
       table: `${ch.database}.events`,
-      columns: [...eventColumns],
-      values: Readable.from([encodeEventRows(rows)], { objectMode: false }),
+      columns: eventColumns,
       format: 'TabSeparated',
-      clickhouse_settings: insertSettings,
+      body: Buffer.from(encodeEventRows(rows)),
+      settings: insertSettings,
     })
   }
   if (rejected.length > 0) {

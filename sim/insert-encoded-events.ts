@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream'
 import { eventColumns } from '../ingest/encode-rows.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 
@@ -12,11 +11,11 @@ const insertSettings = { async_insert: 0, wait_for_async_insert: 1 } as const
  * from a worker to this thread costs more (structured clone) than encoding them.
  */
 export async function insertEncodedEvents(ch: ClickHouse, text: Uint8Array): Promise<void> {
-  await ch.client.insert({
+  await ch.insertEncoded({
     table: `${ch.database}.events`,
-    columns: [...eventColumns],
-    values: Readable.from([text], { objectMode: false }),
+    columns: eventColumns,
     format: 'TabSeparated',
-    clickhouse_settings: insertSettings,
+    body: Buffer.from(text.buffer, text.byteOffset, text.byteLength),
+    settings: insertSettings,
   })
 }
