@@ -40,7 +40,33 @@ export interface RejectedRow {
   payload: string
 }
 
-/** ClickHouse's DateTime64(3) text form, in UTC. */
+const dayMs = 86_400_000
+// Four-digit years only: outside them toISOString writes a signed six-digit year.
+const firstMs = Date.parse('0000-01-01T00:00:00Z')
+const endMs = Date.parse('+010000-01-01T00:00:00Z')
+let cachedDay = Number.NaN
+let cachedDate = ''
+const two = (n: number) => (n < 10 ? `0${n}` : `${n}`)
+const three = (n: number) => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`)
+
+/**
+ * ClickHouse's DateTime64(3) text form, in UTC. Ingest formats every event's time, and
+ * going through a Date and its ISO string was 3% of the event loop in bench:ingest: the
+ * day's text is kept, since the events of a batch nearly all share one day.
+ */
 export function toClickHouseTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 23).replace('T', ' ')
+  const t = Math.floor(ms)
+  if (!(t >= firstMs && t < endMs)) return new Date(ms).toISOString().slice(0, 23).replace('T', ' ')
+  const day = Math.floor(t / dayMs)
+  if (day !== cachedDay) {
+    cachedDate = new Date(day * dayMs).toISOString().slice(0, 11).replace('T', ' ')
+    cachedDay = day
+  }
+  let rest = t - day * dayMs
+  const hours = Math.floor(rest / 3_600_000)
+  rest -= hours * 3_600_000
+  const minutes = Math.floor(rest / 60_000)
+  rest -= minutes * 60_000
+  const seconds = Math.floor(rest / 1000)
+  return `${cachedDate}${two(hours)}:${two(minutes)}:${two(seconds)}.${three(rest - seconds * 1000)}`
 }
