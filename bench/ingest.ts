@@ -64,6 +64,8 @@ export async function benchIngest(args: string[]): Promise<number> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tenantpulse-bench-'))
   const writeKey = `wk_bench_${randomBytes(8).toString('hex')}`
   const config = loadConfig({
+    // INGEST_* settings from the environment apply, so that one can measure them.
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('INGEST_'))),
     DATA_DIR: dataDir,
     INGEST_WRITE_KEY: writeKey,
     // Seeded, so that start-up does not print a fresh admin key into the bench's output.
@@ -75,7 +77,7 @@ export async function benchIngest(args: string[]): Promise<number> {
     `bench:ingest on ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30)} GiB; embedded ClickHouse in ${dataDir}`,
   )
   console.log(
-    `batches of 100 events, ${seconds} s a phase; group commit flush ${config.INGEST_FLUSH_ROWS} rows / ${config.INGEST_FLUSH_MS} ms\n`,
+    `batches of 100 events, ${seconds} s a phase; group commit flush ${config.INGEST_FLUSH_ROWS} rows / ${config.INGEST_FLUSH_MS} ms, ${config.INGEST_INSERT_CONCURRENCY} in flight\n`,
   )
 
   const runtime = await startRuntime(config, createLogger(config.LOG_LEVEL))
