@@ -7,7 +7,12 @@ const isoTime = z
   .string()
   .max(64)
   .refine((s) => !Number.isNaN(Date.parse(s)), 'not an ISO 8601 date-time')
-const object = z.record(z.string(), z.unknown())
+// A plain JSON object, taken as it is. checkJsonLimits has already walked it, and
+// z.record would copy it key by key: that copy was a third of validation's time.
+const object = z.custom<Record<string, unknown>>(
+  (value) => value !== null && typeof value === 'object' && !Array.isArray(value),
+  'expected an object',
+)
 
 const common = {
   messageId: z.string().min(1).max(256).optional(),
