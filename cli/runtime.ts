@@ -14,6 +14,7 @@ import { createMetrics } from '../platform/metrics.js'
 import { migrateClickHouse } from '../platform/migrate-clickhouse.js'
 import { createPostgres, type Db } from '../platform/postgres.js'
 import { connectRedis, evictionPolicy, type Redis, type RedisHandle } from '../platform/redis.js'
+import { releaseStartUpMemory } from '../platform/release-start-up-memory.js'
 import { loadBuiltinRules } from '../rules/builtin.js'
 
 export interface Runtime extends AppDeps {
@@ -75,7 +76,7 @@ export async function startRuntime(
       writeKeys,
       metrics,
     })
-    return {
+    const runtime: Runtime = {
       config,
       log,
       ch,
@@ -88,6 +89,8 @@ export async function startRuntime(
         await closeOwned()
       },
     }
+    releaseStartUpMemory()
+    return runtime
   } catch (error) {
     await closeOwned()
     throw error
