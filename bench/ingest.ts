@@ -6,7 +6,8 @@ import path from 'node:path'
 import { quantile } from 'simple-statistics'
 import { buildApp } from '../api/app.js'
 import { startRuntime } from '../cli/runtime.js'
-import { encodeEventRows, eventColumns } from '../ingest/encode-rows.js'
+import { insertEncodedEvents } from '../ingest/commit-batch.js'
+import { encodeEventRows } from '../ingest/encode-rows.js'
 import type { EventRow } from '../ingest/event-row.js'
 import { loadConfig } from '../platform/config.js'
 import { createLogger } from '../platform/logger.js'
@@ -163,13 +164,7 @@ export async function benchIngest(args: string[]): Promise<number> {
       }),
     )
     const encodedInto = (table: string) => (done: number) =>
-      ch.insertEncoded({
-        table: `${ch.database}.${table}`,
-        columns: eventColumns,
-        format: 'TabSeparated',
-        body: Buffer.from(encodeEventRows(rowsFrom(sampleObjects, done))),
-        settings: {},
-      })
+      insertEncodedEvents(ch, Buffer.from(encodeEventRows(rowsFrom(sampleObjects, done))), table)
     const tsv = await ceilingRun('client insert, TabSeparated', encodedInto('events'))
     await ch.client.command({
       query: `CREATE TABLE ${ch.database}.bench_events_bare AS ${ch.database}.events`,
