@@ -89,7 +89,9 @@ export async function startRuntime(
         await closeOwned()
       },
     }
-    releaseStartUpMemory()
+    // Only PGlite's initdb leaves garbage big enough to matter; a server Postgres or an
+    // engine the caller opened leaves none of ours.
+    if (!engines.db && db.kind === 'embedded') releaseStartUpMemory()
     return runtime
   } catch (error) {
     await closeOwned()
