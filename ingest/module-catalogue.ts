@@ -1,7 +1,21 @@
 import { readFileSync } from 'node:fs'
 import { z } from 'zod'
 
+const eventName = z.string().trim().min(1).max(200)
+
+// The product's own event names, beside its modules: which track events are a look at
+// the price, and which are the use of a module when neither properties.module nor the
+// page (context.page) names it.
+const eventsSchema = z
+  .strictObject({
+    pricingViews: z.array(eventName).default(['Pricing Viewed']),
+    moduleUse: z.record(eventName, z.string()).default({}),
+  })
+  .default({ pricingViews: ['Pricing Viewed'], moduleUse: {} })
+
 const catalogueSchema = z.object({
+  $comment: z.string().optional(),
+  events: eventsSchema,
   defaultPaths: z.array(z.string()).default([]),
   defaultPricingPaths: z.array(z.string()).default([]),
   generalPricingPaths: z.array(z.string()).default([]),
@@ -34,6 +48,14 @@ export interface ModuleCatalogue {
   readonly modules: readonly Module[]
   has(key: string): boolean
   matchPath(path: string): PathMatch | undefined
+  /** A track event of this name counts as a pricing view. */
+  isPricingEvent(event: string): boolean
+  /** The module a track event of this name is the use of, if the catalogue says. */
+  moduleOfEvent(event: string): string | undefined
+}
+
+export class ModuleCatalogueError extends Error {
+  override name = 'ModuleCatalogueError'
 }
 
 interface Pattern extends PathMatch {
@@ -55,7 +77,23 @@ function compile(pattern: string, key: string): RegExp {
 }
 
 export function parseModuleCatalogue(json: unknown): ModuleCatalogue {
-  const catalogue = catalogueSchema.parse(json)
+  const parsed = catalogueSchema.safeParse(json)
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(file)'}: ${i.message}`)
+    throw new ModuleCatalogueError(`invalid module catalogue:\n${lines.join('\n')}`)
+  }
+  const catalogue = parsed.data
+  const known = new Set(catalogue.modules.map((m) => m.key))
+  const problems = Object.entries(catalogue.events.moduleUse)
+    .filter(([, key]) => !known.has(key))
+    .map(([name, key]) => `  events.moduleUse.${name}: no module ${JSON.stringify(key)} in modules`)
+  for (const name of catalogue.events.pricingViews)
+    if (lifecycleEventNames.has(name))
+      problems.push(`  events.pricingViews: ${name} is a lifecycle event, not a pricing view`)
+  if (problems.length > 0)
+    throw new ModuleCatalogueError(`invalid module catalogue:\n${problems.join('\n')}`)
+  const pricingEvents = new Set(catalogue.events.pricingViews)
+  const moduleUse = new Map(Object.entries(catalogue.events.moduleUse))
   const patterns: Pattern[] = []
   // Pricing pages first: /pricing/{key} must not be taken for a view of a module whose
   // own paths happen to be broad.
@@ -76,6 +114,8 @@ export function parseModuleCatalogue(json: unknown): ModuleCatalogue {
   const modules = catalogue.modules.map(({ key, name, paid }) => ({ key, name, paid }))
   return {
     modules,
+    isPricingEvent: (event) => pricingEvents.has(event),
+    moduleOfEvent: (event) => moduleUse.get(event),
     has: (key) => keys.has(key),
     matchPath(path) {
       const hit = patterns.find((p) => p.regex.test(path))
@@ -84,6 +124,30 @@ export function parseModuleCatalogue(json: unknown): ModuleCatalogue {
   }
 }
 
+/** Reads the catalogue file; a file that is not there, not JSON or not valid says so. */
 export function loadModuleCatalogue(file: string): ModuleCatalogue {
-  return parseModuleCatalogue(JSON.parse(readFileSync(file, 'utf8')))
+  let json: unknown
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'))
+  } catch (error) {
+    throw new ModuleCatalogueError(
+      `cannot read the module catalogue ${file}: ${(error as Error).message}`,
+    )
+  }
+  try {
+    return parseModuleCatalogue(json)
+  } catch (error) {
+    if (error instanceof ModuleCatalogueError)
+      throw new ModuleCatalogueError(
+        error.message.replace('module catalogue', `module catalogue ${file}`),
+      )
+    throw error
+  }
 }
+
+/** The track events the CRM listens for; resolve-module.ts keeps them out of usage. */
+export const lifecycleEventNames: ReadonlySet<string> = new Set([
+  'Order Completed',
+  'Subscription Renewed',
+  'Subscription Cancelled',
+])

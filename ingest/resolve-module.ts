@@ -1,12 +1,8 @@
 import type { EventKind } from './event-row.js'
-import type { ModuleCatalogue } from './module-catalogue.js'
+import { lifecycleEventNames, type ModuleCatalogue } from './module-catalogue.js'
 import type { TrackingEvent } from './validate-event.js'
 
-export const lifecycleEvents = new Set([
-  'Order Completed',
-  'Subscription Renewed',
-  'Subscription Cancelled',
-])
+export const lifecycleEvents = lifecycleEventNames
 
 export interface ModuleAndKind {
   module: string
@@ -15,10 +11,13 @@ export interface ModuleAndKind {
 }
 
 /**
- * The module an event is about: `properties.module` when it names a catalogue module,
- * else the page path matched against the catalogue. An unknown module name is stored
- * as '' (unattributed), since a free-form value would let any sender grow the module
- * dimension without bound; the original stays in the properties.
+ * The module an event is about: `properties.module` when it names a catalogue module;
+ * for a track event, else the module the catalogue's `events.moduleUse` gives its name;
+ * else the page path (a page call's own, or the `context.page` that analytics.js puts
+ * on every track call) matched against the catalogue. A track event named in
+ * `events.pricingViews`, or sent from a pricing page, is a pricing view. An unknown
+ * module name is stored as '' (unattributed), since a free-form value would let any
+ * sender grow the module dimension without bound; the original stays in the properties.
  */
 export function resolveModule(event: TrackingEvent, catalogue: ModuleCatalogue): ModuleAndKind {
   switch (event.type) {
@@ -27,9 +26,16 @@ export function resolveModule(event: TrackingEvent, catalogue: ModuleCatalogue):
     case 'alias':
       return { module: '', kind: event.type, path: '' }
     case 'track': {
+      if (lifecycleEvents.has(event.event)) return { module: '', kind: 'lifecycle', path: '' }
+      const path = pagePath(event)
+      const match = path === '' ? undefined : catalogue.matchPath(path)
       const named = event.properties?.module
-      const module = typeof named === 'string' && catalogue.has(named) ? named : ''
-      return { module, kind: lifecycleEvents.has(event.event) ? 'lifecycle' : 'action', path: '' }
+      const module =
+        typeof named === 'string' && catalogue.has(named)
+          ? named
+          : (catalogue.moduleOfEvent(event.event) ?? match?.module ?? '')
+      const pricing = catalogue.isPricingEvent(event.event) || match?.pricing === true
+      return { module, kind: pricing ? 'pricing' : 'action', path }
     }
     case 'page':
     case 'screen': {
@@ -43,15 +49,15 @@ export function resolveModule(event: TrackingEvent, catalogue: ModuleCatalogue):
   }
 }
 
-function pagePath(event: TrackingEvent & { type: 'page' | 'screen' }): string {
-  const fromProperties = event.properties?.path
-  if (typeof fromProperties === 'string') return fromProperties
+function pagePath(event: TrackingEvent & { type: 'page' | 'screen' | 'track' }): string {
   const page = event.context?.page
-  if (page !== null && typeof page === 'object') {
-    const fromContext = (page as Record<string, unknown>).path
-    if (typeof fromContext === 'string') return fromContext
-  }
-  const url = event.properties?.url
+  const fromPage =
+    page !== null && typeof page === 'object' ? (page as Record<string, unknown>) : {}
+  // A track event's own properties describe the event, not the page it was sent from.
+  const own: Record<string, unknown> = event.type === 'track' ? {} : (event.properties ?? {})
+  const path = own.path ?? fromPage.path
+  if (typeof path === 'string') return path
+  const url = own.url ?? fromPage.url
   if (typeof url === 'string') {
     try {
       return new URL(url).pathname
