@@ -27,6 +27,8 @@ export interface AppDeps {
   ingest: IngestService
   /** Redis readiness ('ok', or why not), where this process uses the job queue. */
   redisCheck?: () => Promise<string>
+  /** The CRM store's deployment id and this deployment's queue prefix, for /readyz. */
+  deployment?: { id: string; queuePrefix: string }
   /** Queues an evaluation of the active rules; absent where no job queue is reachable. */
   enqueueEvaluate?: RulesRoutesOptions['enqueueEvaluate']
 }
@@ -82,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics: deps.metrics,
     // Read at call time: the job queue may be attached after the app is built.
     redisCheck: async () => deps.redisCheck?.(),
+    deployment: deps.deployment,
   })
   await app.register(peopleApi, {
     db: deps.db,

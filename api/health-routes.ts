@@ -9,6 +9,8 @@ export interface HealthRoutesOptions {
   metrics: Metrics
   /** The job queue's Redis: 'ok' or why not; undefined where this process has none. */
   redisCheck: () => Promise<string | undefined>
+  /** Which deployment this is, and the queue prefix its jobs live under. */
+  deployment?: { id: string; queuePrefix: string } | undefined
 }
 
 async function check(probe: () => Promise<unknown>): Promise<string> {
@@ -34,7 +36,11 @@ export async function healthRoutes(app: FastifyInstance, options: HealthRoutesOp
     const redis = await options.redisCheck()
     if (redis !== undefined) checks.redis = redis
     const ready = Object.values(checks).every((v) => v === 'ok')
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', checks })
+    return reply.code(ready ? 200 : 503).send({
+      status: ready ? 'ready' : 'not ready',
+      checks,
+      ...(options.deployment ? { deployment: options.deployment } : {}),
+    })
   })
 
   app.get('/metrics', async (_request, reply) => {

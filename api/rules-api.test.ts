@@ -23,7 +23,7 @@ beforeAll(async () => {
     keys[role] = `tpk_rules_${role}_${randomBytes(6).toString('hex')}`
     await seedApiKey(db, { key: keys[role], role, name: role })
   }
-  await createTestIngest(ch)(storyEvents())
+  await createTestIngest(ch, { db })(storyEvents())
 })
 
 const asOf = dayDate(28).toISOString().slice(0, 10)
@@ -174,7 +174,7 @@ describe('when an evaluation is asked for now', () => {
       { QUEUE_PREFIX: `test-${randomBytes(6).toString('hex')}` },
     )
     const jobs = await startJobs(runtime, { schedule: false })
-    runtime.enqueueEvaluate = evaluateNow(jobs.workers.queues.evaluate)
+    runtime.enqueueEvaluate = evaluateNow(jobs.workers.queues.evaluate, runtime.db)
     onTestFinished(async () => {
       for (const q of Object.values(jobs.workers.queues)) await q.obliterate({ force: true })
       await jobs.close()
@@ -215,7 +215,9 @@ describe('when an evaluation is asked for now', () => {
       payload: { kind: 'churn', asOf },
     })
     expect(res.statusCode).toBe(202)
-    expect(res.json().queued).toEqual([{ kind: 'churn', jobId: expect.any(String) }])
+    expect(res.json().queued).toEqual([
+      { kind: 'churn', jobId: expect.any(String), evaluationId: expect.any(String) },
+    ])
     const text = await eventually(
       async () => received.join(''),
       (t) => t.includes('event: alert.opened'),

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { ZodTypeProvider } from 'fastify-type-provider-zod'
+import { getEvaluation } from '../crm/evaluations.js'
 import type { ModuleCatalogue } from '../ingest/module-catalogue.js'
+import type { QueuedEvaluation } from '../jobs/queues.js'
 import { AppError } from '../platform/errors.js'
 import { caller } from './auth.js'
 import { alertSource, leadSource, streamRows } from './live-stream.js'
@@ -15,6 +17,8 @@ import {
   dryRunResult,
   evaluateBody,
   evaluateResult,
+  evaluationParams,
+  evaluationRecord,
   ruleDocument,
   ruleIdParams,
   ruleList,
@@ -25,7 +29,7 @@ export interface RulesRoutesOptions {
   catalogue: ModuleCatalogue
   /** Queues an evaluation; undefined when this process has no job queue. */
   enqueueEvaluate?:
-    | ((kind: 'abm' | 'churn', asOf: string | undefined) => Promise<string>)
+    | ((kind: 'abm' | 'churn', asOf: string | undefined) => Promise<QueuedEvaluation>)
     | undefined
   /** How often the live streams look for new rows. */
   streamPollMs?: number
@@ -126,9 +130,29 @@ export function createRulesRoutes(extra: RulesRoutesOptions) {
           )
         const kinds = request.body.kind ? [request.body.kind] : (['abm', 'churn'] as const)
         const queued = []
-        for (const kind of kinds)
-          queued.push({ kind, jobId: await enqueue(kind, request.body.asOf) })
+        for (const kind of kinds) queued.push({ kind, ...(await enqueue(kind, request.body.asOf)) })
         return reply.code(202).send({ queued, at: new Date().toISOString() })
+      },
+    })
+    api.get('/api/jobs/evaluations/:id', {
+      config: { roles: dataTeam },
+      schema: {
+        tags: ['jobs'],
+        security: bearer,
+        summary: 'One evaluation: its status, rules, firings, and what apply made of them',
+        params: evaluationParams,
+        response: { 200: evaluationRecord, ...errorResponses },
+      },
+      handler: async (request) => {
+        const found = await getEvaluation(options.db, request.params.id)
+        if (!found) throw new AppError('NOT_FOUND', `no evaluation ${request.params.id}`)
+        const iso = (d: Date | null) => (d === null ? null : d.toISOString())
+        return {
+          ...found,
+          queuedAt: found.queuedAt.toISOString(),
+          startedAt: iso(found.startedAt),
+          finishedAt: iso(found.finishedAt),
+        }
       },
     })
     api.get('/api/alerts/stream', {

@@ -77,6 +77,41 @@ export const evaluateBody = z.object({
   asOf: day.optional(),
 })
 export const evaluateResult = z.object({
-  queued: z.array(z.object({ kind: z.enum(['abm', 'churn']), jobId: z.string() })),
+  queued: z.array(
+    z.object({
+      kind: z.enum(['abm', 'churn']),
+      jobId: z.string(),
+      /** Follow it at GET /api/jobs/evaluations/:id. */
+      evaluationId: z.string(),
+    }),
+  ),
   at: timestamp,
+})
+
+export const evaluationParams = z.object({ id: z.string().regex(/^\d{1,18}$/, 'an evaluation id') })
+
+const count = z.number().int().nonnegative()
+export const evaluationRecord = z.object({
+  id: z.string(),
+  kind: z.enum(['abm', 'churn']),
+  trigger: z.enum(['schedule', 'manual']),
+  status: z.enum(['queued', 'running', 'applying', 'done', 'failed']),
+  asOf: z.string().nullable(),
+  rules: count.nullable(),
+  invalidRules: z.array(z.string()),
+  firings: count.nullable(),
+  synced: z.record(z.string(), z.unknown()),
+  counts: z.object({
+    applied: count,
+    pending: count,
+    leadsOpened: count,
+    leadsUpdated: count,
+    signals: count,
+    alertsOpened: count,
+    skipped: z.record(z.string(), count),
+  }),
+  error: z.string().nullable(),
+  queuedAt: timestamp,
+  startedAt: timestamp.nullable(),
+  finishedAt: timestamp.nullable(),
 })

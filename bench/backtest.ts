@@ -1,7 +1,7 @@
 import { addDays } from 'date-fns'
 import { migratePostgres } from '../crm/migrate.js'
 import { loadModuleCatalogue } from '../ingest/module-catalogue.js'
-import { syncLifecycleEvents } from '../jobs/sync-lifecycle-events.js'
+import { syncCrm } from '../jobs/sync-crm.js'
 import type { Config } from '../platform/config.js'
 import { createPostgres } from '../platform/postgres.js'
 import { type BacktestReport, backtestRule } from '../rules/backtest.js'
@@ -42,7 +42,7 @@ export async function benchBacktest(args: string[], config: Config): Promise<num
       await migratePostgres(db)
       const syncStarted = performance.now()
       // One pass over the whole history: no overlap is needed when nothing is in flight.
-      const sync = await syncLifecycleEvents({ ch, db }, { overlapMs: 0, pageSize: 50_000 })
+      const sync = await syncCrm({ ch, db }, { overlapMs: 0, pageSize: 50_000 })
       console.log(
         `crm sync: ${fmt(sync.read)} lifecycle events read, ${fmt(sync.applied)} applied, ` +
           `${fmt(sync.duplicates)} already applied, ${fmt(sync.poisoned)} set aside, ` +

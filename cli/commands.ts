@@ -2,9 +2,11 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { createApiKey, type KeyRole, keyRoles } from '../api/api-keys.js'
 import { applyFirings } from '../crm/apply-firings.js'
+import { rebuildLifecycleMirror } from '../crm/mirror-lifecycle.js'
 import { getRule } from '../crm/rules-store.js'
 import { loadModuleCatalogue } from '../ingest/module-catalogue.js'
 import { evaluateActiveRules } from '../jobs/evaluate-rules.js'
+import { syncCrm } from '../jobs/sync-crm.js'
 import type { Config } from '../platform/config.js'
 import type { Logger } from '../platform/logger.js'
 import { backtestRule } from '../rules/backtest.js'
@@ -61,6 +63,16 @@ export async function evaluateNow(args: string[], config: Config, log: Logger): 
   if (!kinds.every((k) => k === 'abm' || k === 'churn')) return fail('--kind is abm or churn')
   const runtime = await startRuntime(config, log)
   try {
+    // As the evaluate job does: the lifecycle events committed so far reach the CRM,
+    // and the CRM's stages reach the rules, before they run. A dry run writes nothing.
+    if (!values['dry-run']) {
+      const synced = await syncCrm(runtime, {
+        overlapMs: config.CRM_SYNC_OVERLAP_SECONDS * 1000,
+        pageSize: config.CRM_SYNC_PAGE_SIZE,
+        freePlans: config.FREE_PLANS,
+      })
+      process.stdout.write(`${JSON.stringify({ synced })}\n`)
+    }
     for (const kind of kinds as Array<'abm' | 'churn'>) {
       const started = performance.now()
       const result = await evaluateActiveRules(
@@ -142,6 +154,27 @@ export async function keysCreate(args: string[], config: Config, log: Logger): P
       `${JSON.stringify({ id: key.id, role: key.role, name: key.name, key: key.key })}\n`,
     )
     process.stderr.write('The key is shown once; only its hash is stored.\n')
+  } finally {
+    await runtime.close()
+  }
+  return 0
+}
+
+/**
+ * tenantpulse crm mirror --rebuild: writes ClickHouse's account_stages anew from the CRM
+ * store's activity log, the truth it mirrors (after a restore, or a lost ClickHouse).
+ */
+export async function crmMirror(args: string[], config: Config, log: Logger): Promise<number> {
+  const { values } = parseArgs({ args, options: { rebuild: { type: 'boolean' } } })
+  if (!values.rebuild) return fail('usage: tenantpulse crm mirror --rebuild')
+  const runtime = await startRuntime(config, log)
+  try {
+    const started = performance.now()
+    const rebuilt = await rebuildLifecycleMirror(runtime, { pageSize: config.CRM_SYNC_PAGE_SIZE })
+    const seconds = ((performance.now() - started) / 1000).toFixed(1)
+    process.stdout.write(
+      `account_stages rebuilt: ${rebuilt.copied} lifecycle moves copied from the activity log in ${seconds} s\n`,
+    )
   } finally {
     await runtime.close()
   }

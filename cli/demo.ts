@@ -4,7 +4,7 @@ import { buildApp } from '../api/app.js'
 import { applyFirings } from '../crm/apply-firings.js'
 import { evaluateActiveRules } from '../jobs/evaluate-rules.js'
 import { evaluateNow } from '../jobs/queues.js'
-import { syncLifecycleEvents } from '../jobs/sync-lifecycle-events.js'
+import { syncCrm } from '../jobs/sync-crm.js'
 import { updateHealthScores } from '../jobs/update-health-scores.js'
 import type { Config } from '../platform/config.js'
 import type { Logger } from '../platform/logger.js'
@@ -23,7 +23,7 @@ const say = (line = '') => process.stdout.write(`${line}\n`)
 export async function runDemo(config: Config, log: Logger): Promise<number> {
   const runtime = await startRuntime(config, log)
   const jobs = await startJobs(runtime)
-  runtime.enqueueEvaluate = evaluateNow(jobs.workers.queues.evaluate)
+  runtime.enqueueEvaluate = evaluateNow(jobs.workers.queues.evaluate, runtime.db)
   const app = await buildApp(runtime)
   const address = await app.listen({ host: config.HOST, port: config.PORT })
   const stop = async () => {
@@ -58,9 +58,13 @@ export async function runDemo(config: Config, log: Logger): Promise<number> {
     },
     { stdout: process.stdout, stderr: process.stderr },
   )
-  const synced = await syncLifecycleEvents(
+  const synced = await syncCrm(
     { ch, db },
-    { overlapMs: config.CRM_SYNC_OVERLAP_SECONDS * 1000, pageSize: 5000 },
+    {
+      overlapMs: config.CRM_SYNC_OVERLAP_SECONDS * 1000,
+      pageSize: 5000,
+      freePlans: config.FREE_PLANS,
+    },
   )
   say(`crm-sync: ${synced.applied} lifecycle events applied (${synced.duplicates} seen before)`)
   for (const kind of ['abm', 'churn'] as const) {

@@ -7,7 +7,7 @@ import { ConfigError, loadConfig } from '../platform/config.js'
 import { createLogger } from '../platform/logger.js'
 import { migrateClickHouse } from '../platform/migrate-clickhouse.js'
 import { createPostgres } from '../platform/postgres.js'
-import { backtest, evaluateNow, keysCreate, rulesExplain } from './commands.js'
+import { backtest, crmMirror, evaluateNow, keysCreate, rulesExplain } from './commands.js'
 import { startServer } from './runtime.js'
 
 const usage = `Usage: tenantpulse <command>
@@ -29,6 +29,9 @@ Commands:
              --from YYYY-MM-DD --to YYYY-MM-DD [--horizon 30]
   rules explain <rule.json> [--backtest]
              the rule's compiled ClickHouse query and its parameters
+  crm mirror --rebuild
+             write ClickHouse's copy of each account's lifecycle stages anew from the
+             CRM store's activity log (embedded: while no server runs)
   keys create --role admin|sales|csm|data|write --name <name>
              a new API key (write: for the tracking API), printed once
   demo       the service with a small simulated world, its leads and alerts printed
@@ -150,6 +153,9 @@ async function main(argv: string[]): Promise<number> {
     case 'rules':
       if (positionals[1] !== 'explain') return fail(usage)
       return rulesExplain(argv.slice(argv.indexOf('explain') + 1), config)
+    case 'crm':
+      if (positionals[1] !== 'mirror') return fail(usage)
+      return crmMirror(argv.slice(argv.indexOf('mirror') + 1), config, log)
     case 'keys':
       if (positionals[1] !== 'create') return fail(usage)
       return keysCreate(argv.slice(argv.indexOf('create') + 1), config, log)
@@ -175,6 +181,7 @@ try {
     'EmbeddedPostgresBusyError',
     'RedisUnavailableError',
     'MigrationError',
+    'ModuleCatalogueError',
     'ClickHouseError',
   ]
   if (error instanceof ConfigError || known.includes((error as Error).constructor.name)) {

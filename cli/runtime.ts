@@ -1,11 +1,12 @@
 import { createApiKey, ensureAdminKey, seedApiKey } from '../api/api-keys.js'
 import { type AppDeps, buildApp } from '../api/app.js'
+import { readDeploymentId } from '../crm/deployment.js'
 import { migratePostgres } from '../crm/migrate.js'
 import { installBuiltinRules } from '../crm/rules-store.js'
 import { createIngestService } from '../ingest/ingest-service.js'
 import { loadModuleCatalogue, type ModuleCatalogue } from '../ingest/module-catalogue.js'
 import { createWriteKeyStore } from '../ingest/write-keys.js'
-import { createQueue, evaluateNow } from '../jobs/queues.js'
+import { createQueue, evaluateNow, queuePrefixOf } from '../jobs/queues.js'
 import { startWorkers, type WorkerOptions, type Workers } from '../jobs/workers.js'
 import { type ClickHouse, createClickHouse } from '../platform/clickhouse.js'
 import type { Config } from '../platform/config.js'
@@ -20,6 +21,8 @@ import { loadBuiltinRules } from '../rules/builtin.js'
 export interface Runtime extends AppDeps {
   db: Db
   catalogue: ModuleCatalogue
+  /** The CRM store's deployment id and the queue prefix made of it. */
+  deployment: { id: string; queuePrefix: string }
   close(): Promise<void>
 }
 
@@ -63,6 +66,7 @@ export async function startRuntime(
         `\nAn admin API key was created (shown once, keep it):\n\n  ${createdKey}\n\n`,
       )
 
+    const deploymentId = await readDeploymentId(db)
     const catalogue = loadModuleCatalogue(config.modulesFile)
     const installed = await installBuiltinRules(db, loadBuiltinRules(catalogue.modules))
     if (installed.length > 0) log.info({ rules: installed }, 'built-in rules installed')
@@ -84,6 +88,10 @@ export async function startRuntime(
       catalogue,
       metrics,
       ingest,
+      deployment: {
+        id: deploymentId,
+        queuePrefix: queuePrefixOf(config.QUEUE_PREFIX, deploymentId),
+      },
       async close() {
         await ingest.close()
         await closeOwned()
@@ -112,7 +120,10 @@ export async function startJobs(
     log,
   })
   try {
-    const workers = await startWorkers({ ...runtime, redis: redis.redis }, workerOptions)
+    const workers = await startWorkers(
+      { ...runtime, redis: redis.redis, queuePrefix: runtime.deployment.queuePrefix },
+      workerOptions,
+    )
     return {
       workers,
       redis,
@@ -165,7 +176,7 @@ export async function startServer(
       const jobs = await startJobs(runtime)
       stopJobs = jobs.close
       runtime.redisCheck = () => redisReadiness(jobs.redis.redis)
-      runtime.enqueueEvaluate = evaluateNow(jobs.workers.queues.evaluate)
+      runtime.enqueueEvaluate = evaluateNow(jobs.workers.queues.evaluate, runtime.db)
     } else if (options.http) {
       // An API without workers still queues evaluations for the workers elsewhere.
       const redis = await connectRedis({
@@ -174,13 +185,16 @@ export async function startServer(
         autoStart: config.REDIS_AUTOSTART,
         log,
       })
-      const evaluate = createQueue('evaluate', { redis: redis.redis, prefix: config.QUEUE_PREFIX })
+      const evaluate = createQueue('evaluate', {
+        redis: redis.redis,
+        prefix: runtime.deployment.queuePrefix,
+      })
       runtime.redisCheck = () => redisReadiness(redis.redis)
       stopJobs = async () => {
         await evaluate.close()
         await redis.close()
       }
-      runtime.enqueueEvaluate = evaluateNow(evaluate)
+      runtime.enqueueEvaluate = evaluateNow(evaluate, runtime.db)
     }
   } catch (error) {
     await runtime.close()

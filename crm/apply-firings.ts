@@ -3,6 +3,7 @@ import { jsonParam } from '../platform/postgres.js'
 import { lockAccount } from './accounts.js'
 import { applyTransition } from './apply-transition.js'
 import { enqueueWebhooks } from './enqueue-webhooks.js'
+import { type FiringOutcome, hasFiringOutcome, recordFiringOutcome } from './evaluations.js'
 
 /** One rule firing for one account, as the evaluation step hands it over. */
 export interface RuleFiring {
@@ -33,7 +34,23 @@ export interface ApplyFiringsSummary {
   alertsOpened: number
   webhooks: number
   skipped: Partial<Record<SkipReason, number>>
+  /** Firings whose outcome an earlier run of the same evaluation recorded already. */
+  alreadyApplied: number
+  /** Firings for accounts the CRM does not know yet, handed back to be tried again. */
+  deferred: RuleFiring[]
 }
+
+export interface ApplyFiringsOptions {
+  /** The evaluation the firings come from: each outcome is recorded there, once. */
+  evaluationId?: string | undefined
+  /**
+   * Hand back firings for an unknown account instead of skipping them: crm-sync may
+   * not have created the account yet. The caller retries them, for a bounded time.
+   */
+  deferUnknownAccounts?: boolean | undefined
+}
+
+type Applied = { outcome: Exclude<FiringOutcome, 'skipped'>; signal: boolean } | SkipReason
 
 interface Transactional {
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>
@@ -49,6 +66,7 @@ export async function applyFirings(
   db: Transactional,
   firings: readonly RuleFiring[],
   at: Date,
+  options: ApplyFiringsOptions = {},
 ): Promise<ApplyFiringsSummary> {
   const summary: ApplyFiringsSummary = {
     leadsOpened: 0,
@@ -57,14 +75,39 @@ export async function applyFirings(
     alertsOpened: 0,
     webhooks: 0,
     skipped: {},
+    alreadyApplied: 0,
+    deferred: [],
   }
+  const { evaluationId } = options
   for (const firing of firings) {
-    const skipped = await db.transaction((tx) =>
-      firing.kind === 'abm'
-        ? applyAbm(tx, firing, at, summary)
-        : applyChurn(tx, firing, at, summary),
-    )
-    if (skipped) summary.skipped[skipped] = (summary.skipped[skipped] ?? 0) + 1
+    const key = {
+      evaluationId: evaluationId ?? '',
+      ruleId: firing.ruleId,
+      tenantId: firing.tenantId,
+      module: firing.module ?? '',
+    }
+    // The outcome is recorded in the transaction that applies the firing, so a retried
+    // job neither applies nor counts a firing twice.
+    const done = await db.transaction(async (tx): Promise<Applied | 'already' | 'deferred'> => {
+      if (evaluationId && (await hasFiringOutcome(tx, key))) return 'already'
+      const applied =
+        firing.kind === 'abm'
+          ? await applyAbm(tx, firing, at, summary)
+          : await applyChurn(tx, firing, at, summary)
+      if (applied === 'unknown_account' && options.deferUnknownAccounts) return 'deferred'
+      if (evaluationId) {
+        await recordFiringOutcome(
+          tx,
+          typeof applied === 'string'
+            ? { ...key, outcome: 'skipped', skipReason: applied, signal: false }
+            : { ...key, ...applied },
+        )
+      }
+      return applied
+    })
+    if (done === 'already') summary.alreadyApplied++
+    else if (done === 'deferred') summary.deferred.push(firing)
+    else if (typeof done === 'string') summary.skipped[done] = (summary.skipped[done] ?? 0) + 1
   }
   return summary
 }
@@ -74,12 +117,13 @@ async function applyAbm(
   firing: RuleFiring,
   at: Date,
   summary: ApplyFiringsSummary,
-): Promise<SkipReason | undefined> {
+): Promise<Applied> {
   const account = await lockAccount(tx, firing.tenantId)
   if (!account) return 'unknown_account'
   if (account.lifecycle !== 'prospect' && account.lifecycle !== 'lead') return 'not_a_prospect'
   const tags = firing.intentTag ? [firing.intentTag] : []
   const score = Math.max(0, Math.round(firing.score ?? 0))
+  let outcome: Exclude<FiringOutcome, 'skipped'> = 'lead_unchanged'
   let lead = await openLeadOf(tx, firing.tenantId)
   if (!lead) {
     const moved = await applyTransition(
@@ -95,6 +139,7 @@ async function applyAbm(
     )
     if (!moved.ok) return 'not_a_prospect'
     lead = (await openLeadOf(tx, firing.tenantId))!
+    outcome = 'lead_opened'
     summary.leadsOpened++
     summary.webhooks += await enqueueWebhooks(tx, 'lead.opened', {
       leadId: lead.id,
@@ -111,6 +156,7 @@ async function applyAbm(
         'UPDATE leads SET score = $2, intent_tags = $3, updated_at = now() WHERE id = $1',
         [lead.id, newScore, merged],
       )
+      outcome = 'lead_updated'
       summary.leadsUpdated++
       summary.webhooks += await enqueueWebhooks(tx, 'lead.updated', {
         leadId: lead.id,
@@ -134,7 +180,7 @@ async function applyAbm(
     ],
   )
   summary.signals += signal.rowCount
-  return undefined
+  return { outcome, signal: signal.rowCount > 0 }
 }
 
 /** The account's open (or being worked) lead: there is at most one. */
@@ -151,7 +197,7 @@ async function applyChurn(
   firing: RuleFiring,
   at: Date,
   summary: ApplyFiringsSummary,
-): Promise<SkipReason | undefined> {
+): Promise<Applied> {
   const account = await lockAccount(tx, firing.tenantId)
   if (!account) return 'unknown_account'
   if (account.lifecycle !== 'customer') return 'not_a_customer'
@@ -193,5 +239,5 @@ async function applyChurn(
     assigneeId: account.csmId ?? null,
     evidence: firing.evidence,
   })
-  return undefined
+  return { outcome: 'alert_opened', signal: false }
 }

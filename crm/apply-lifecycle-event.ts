@@ -11,9 +11,9 @@ import {
   parseLifecycleEvent,
   parseTimestamp,
 } from './parse-lifecycle-event.js'
-import { upsertAccount } from './upsert-account.js'
+import { type CrmPolicy, upsertAccount } from './upsert-account.js'
 
-export type { LifecycleEventInput }
+export type { CrmPolicy, LifecycleEventInput }
 
 /** Why an event was set aside; stored in poison_events.reason. */
 export type PoisonReason =
@@ -48,10 +48,11 @@ interface Transactional {
 export async function applyLifecycleEvents(
   db: Transactional,
   events: readonly LifecycleEventInput[],
+  policy: CrmPolicy = {},
 ): Promise<ApplySummary> {
   const summary: ApplySummary = { applied: 0, duplicates: 0, poisoned: 0, poison: [] }
   for (const input of orderPerTenant(events)) {
-    const outcome = await applyLifecycleEvent(db, input)
+    const outcome = await applyLifecycleEvent(db, input, policy)
     if (outcome.kind === 'applied') summary.applied++
     else if (outcome.kind === 'poisoned') {
       summary.poisoned++
@@ -71,14 +72,16 @@ export async function applyLifecycleEvents(
 export function applyLifecycleEvent(
   db: Transactional,
   input: LifecycleEventInput,
+  policy: CrmPolicy = {},
 ): Promise<EventOutcome> {
-  return db.transaction((tx) => applyLifecycleEventInTransaction(tx, input))
+  return db.transaction((tx) => applyLifecycleEventInTransaction(tx, input, policy))
 }
 
 /** applyLifecycleEvent inside a transaction the caller owns (see retry-poison-events.ts). */
 export async function applyLifecycleEventInTransaction(
   tx: Queryable,
   input: LifecycleEventInput,
+  policy: CrmPolicy = {},
 ): Promise<EventOutcome> {
   const parsed = parseLifecycleEvent(input)
   const fresh = await tx.query(
@@ -92,7 +95,7 @@ export async function applyLifecycleEventInTransaction(
   else {
     await tx.query('SAVEPOINT lifecycle_event')
     try {
-      outcome = await applyParsed(tx, parsed.event)
+      outcome = await applyParsed(tx, parsed.event, policy)
     } catch (error) {
       const refused = toCrmError(error)
       if (!refused) throw error
@@ -117,10 +120,14 @@ export async function applyLifecycleEventInTransaction(
   return outcome
 }
 
-async function applyParsed(tx: Queryable, event: ParsedLifecycleEvent): Promise<EventOutcome> {
+async function applyParsed(
+  tx: Queryable,
+  event: ParsedLifecycleEvent,
+  policy: CrmPolicy,
+): Promise<EventOutcome> {
   const { tenantId, messageId, at } = event
   if (event.kind === 'traits') {
-    await upsertAccount(tx, { tenantId, messageId, at, traits: event.traits })
+    await upsertAccount(tx, { tenantId, messageId, at, traits: event.traits }, policy)
     return { kind: 'applied' }
   }
   const account = await lockAccount(tx, tenantId)

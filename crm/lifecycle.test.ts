@@ -112,8 +112,17 @@ describe('when an account is first seen', () => {
   it('starts as a customer on a paid plan and as a prospect otherwise', () => {
     expect(initialLifecycle('business')).toBe('customer')
     expect(initialLifecycle('Free')).toBe('prospect')
-    expect(initialLifecycle('trial')).toBe('prospect')
     expect(initialLifecycle(undefined)).toBe('prospect')
     expect(isPaidPlan(' ')).toBe(false)
+  })
+
+  it("reads free plans in the company's own words (FREE_PLANS), any case", () => {
+    const freePlans = ['Community', 'Trial']
+    expect(initialLifecycle('community', freePlans)).toBe('prospect')
+    expect(initialLifecycle(' TRIAL ', freePlans)).toBe('prospect')
+    expect(initialLifecycle('free', freePlans)).toBe('customer')
+    expect(initialLifecycle('Pro', freePlans)).toBe('customer')
+    // The default knows only `free`: a product that calls its trial a plan says so.
+    expect(initialLifecycle('trial')).toBe('customer')
   })
 })

@@ -152,17 +152,27 @@ export function legalFrom(event: LifecycleEventType): Lifecycle[] {
   return lifecycleStates.filter((state) => transitions[event][state] !== undefined)
 }
 
-// Plans that pay nothing. Anything else named by the product is a paid plan.
-const unpaidPlans = new Set(['', 'free', 'trial', 'freemium'])
+/**
+ * The plans that pay nothing, in the product's own vocabulary (FREE_PLANS); compared
+ * without regard to case or surrounding spaces. No plan at all is not a paid one.
+ */
+export const defaultFreePlans: readonly string[] = ['free']
 
-export function isPaidPlan(plan: string | undefined): boolean {
-  return plan !== undefined && !unpaidPlans.has(plan.trim().toLowerCase())
+export function isPaidPlan(
+  plan: string | undefined,
+  freePlans: readonly string[] = defaultFreePlans,
+): boolean {
+  const name = plan?.trim().toLowerCase() ?? ''
+  return name !== '' && !freePlans.some((free) => free.trim().toLowerCase() === name)
 }
 
 /**
  * The lifecycle of an account seen for the first time: a tenant already on a paid plan
  * (it paid before the CRM existed) is a customer, any other a prospect.
  */
-export function initialLifecycle(plan: string | undefined): 'prospect' | 'customer' {
-  return isPaidPlan(plan) ? 'customer' : 'prospect'
+export function initialLifecycle(
+  plan: string | undefined,
+  freePlans: readonly string[] = defaultFreePlans,
+): 'prospect' | 'customer' {
+  return isPaidPlan(plan, freePlans) ? 'customer' : 'prospect'
 }

@@ -2,6 +2,7 @@ import type { Tx } from '../platform/postgres.js'
 import {
   type ApplySummary,
   applyLifecycleEventInTransaction,
+  type CrmPolicy,
   type PoisonReason,
 } from './apply-lifecycle-event.js'
 import type { LifecycleEventInput } from './parse-lifecycle-event.js'
@@ -19,7 +20,12 @@ interface Transactional {
  */
 export async function retryPoisonEvents(
   db: Transactional,
-  options: { reasons?: readonly PoisonReason[]; tenantId?: string; limit?: number } = {},
+  options: {
+    reasons?: readonly PoisonReason[]
+    tenantId?: string
+    limit?: number
+    policy?: CrmPolicy
+  } = {},
 ): Promise<ApplySummary> {
   const reasons = options.reasons ?? ['unknown_account']
   const summary: ApplySummary = { applied: 0, duplicates: 0, poisoned: 0, poison: [] }
@@ -43,7 +49,7 @@ export async function retryPoisonEvents(
         input.tenantId,
         input.messageId,
       ])
-      const result = await applyLifecycleEventInTransaction(tx, input)
+      const result = await applyLifecycleEventInTransaction(tx, input, options.policy)
       return { input, result }
     })
     if (!outcome) continue

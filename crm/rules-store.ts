@@ -33,7 +33,7 @@ export async function installBuiltinRules(
          ON CONFLICT (id) DO NOTHING`,
         [rule.id, rule.kind, rule.name],
       )
-      if (inserted.rowCount === 0) return false
+      if (inserted.rowCount === 0) return upgradeBuiltin(tx, rule)
       await tx.query(
         `INSERT INTO rule_versions (rule_id, version, definition, created_by) VALUES ($1, 1, $2::text::jsonb, 'builtin')`,
         [rule.id, jsonParam(rule)],
@@ -47,6 +47,37 @@ export async function installBuiltinRules(
     if (added) installed.push(rule.id)
   }
   return installed
+}
+
+/**
+ * A built-in rule whose file changed since it was installed gets the file as a new
+ * version, active where the old built-in version was the active one. A rule the data
+ * team has edited since (its latest version is theirs) is theirs: left alone.
+ */
+async function upgradeBuiltin(tx: Queryable, rule: RuleDocument): Promise<boolean> {
+  const { rows } = await tx.query<{ version: number; same: boolean; active: boolean }>(
+    `SELECT v.version, v.definition = $2::text::jsonb AS same,
+       (r.status = 'active' AND r.active_version = v.version) AS active
+     FROM rules r JOIN rule_versions v ON v.rule_id = r.id
+     WHERE r.id = $1 AND r.kind = $3 ORDER BY v.version DESC LIMIT 1 FOR UPDATE OF r`,
+    [rule.id, jsonParam(rule), rule.kind],
+  )
+  const latest = rows[0]
+  if (!latest || latest.same) return false
+  const { rowCount } = await tx.query(
+    `INSERT INTO rule_versions (rule_id, version, definition, created_by)
+     SELECT $1, $2, $3::text::jsonb, 'builtin'
+     WHERE (SELECT created_by FROM rule_versions WHERE rule_id = $1 AND version = $2 - 1) = 'builtin'`,
+    [rule.id, latest.version + 1, jsonParam(rule)],
+  )
+  if (rowCount === 0) return false
+  if (latest.active) {
+    await tx.query('UPDATE rules SET active_version = $2, updated_at = now() WHERE id = $1', [
+      rule.id,
+      latest.version + 1,
+    ])
+  }
+  return true
 }
 
 const selectRules = `SELECT r.id, r.kind, r.name, r.status, v.version, v.definition

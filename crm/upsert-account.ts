@@ -5,6 +5,12 @@ import { pickCsm } from './csm-assignment.js'
 import { initialLifecycle } from './lifecycle.js'
 import type { AccountTraits } from './parse-lifecycle-event.js'
 
+/** The company's own vocabulary the CRM applies events with. */
+export interface CrmPolicy {
+  /** Plan names that pay nothing (FREE_PLANS); default `free`. */
+  freePlans?: readonly string[] | undefined
+}
+
 export interface GroupCall {
   tenantId: string
   messageId: string
@@ -18,10 +24,14 @@ export interface GroupCall {
  * change is not an order); a new tenant already on a paid plan starts as a customer,
  * handed to customer success like any new customer.
  */
-export async function upsertAccount(tx: Queryable, call: GroupCall): Promise<void> {
+export async function upsertAccount(
+  tx: Queryable,
+  call: GroupCall,
+  policy: CrmPolicy = {},
+): Promise<void> {
   let account = await lockAccount(tx, call.tenantId)
   if (!account) {
-    const lifecycle = initialLifecycle(call.traits.plan)
+    const lifecycle = initialLifecycle(call.traits.plan, policy.freePlans)
     const made = await createAccount(tx, { ...call, lifecycle })
     if (made.created) {
       const csmId = lifecycle === 'customer' ? await pickCsm(tx) : undefined

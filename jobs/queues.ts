@@ -1,5 +1,7 @@
 import { type JobsOptions, Queue } from 'bullmq'
 import type { RuleFiring } from '../crm/apply-firings.js'
+import { createEvaluation } from '../crm/evaluations.js'
+import type { Queryable } from '../platform/postgres.js'
 import type { Redis } from '../platform/redis.js'
 
 /**
@@ -9,8 +11,22 @@ import type { Redis } from '../platform/redis.js'
  */
 export interface QueuePayloads {
   'crm-sync': { trigger: 'schedule' | 'manual' }
-  evaluate: { kind: 'abm' | 'churn'; asOf?: string | undefined; trigger: 'schedule' | 'manual' }
-  apply: { firings: RuleFiring[]; at: string }
+  evaluate: {
+    kind: 'abm' | 'churn'
+    asOf?: string | undefined
+    trigger: 'schedule' | 'manual'
+    /** The evaluation's record; a scheduled run makes its own. */
+    evaluationId?: string | undefined
+  }
+  apply: {
+    firings: RuleFiring[]
+    at: string
+    evaluationId?: string | undefined
+    /** Firings for accounts not known yet are tried again until then (ISO time). */
+    retryUntil?: string | undefined
+    /** How many times these firings were handed back already. */
+    round?: number | undefined
+  }
   notify: { trigger: 'schedule' | 'apply' }
   health: { trigger: 'schedule' | 'manual' }
   wake: { trigger: 'schedule' | 'manual' }
@@ -52,8 +68,26 @@ export function createQueue<N extends QueueName>(
   })
 }
 
-/** Queues one evaluation of the active rules of a kind now; returns the job id. */
-export function evaluateNow(queue: Queue<QueuePayloads['evaluate']>) {
-  return async (kind: 'abm' | 'churn', asOf: string | undefined): Promise<string> =>
-    (await queue.add('evaluate', { kind, asOf, trigger: 'manual' })).id!
+export interface QueuedEvaluation {
+  jobId: string
+  evaluationId: string
 }
+
+/**
+ * Queues one evaluation of the active rules of a kind now, with its record in Postgres
+ * made first, so that the caller can follow it (GET /api/jobs/evaluations/:id).
+ */
+export function evaluateNow(queue: Queue<QueuePayloads['evaluate']>, db: Queryable) {
+  return async (kind: 'abm' | 'churn', asOf: string | undefined): Promise<QueuedEvaluation> => {
+    const evaluationId = await createEvaluation(db, { kind, trigger: 'manual' })
+    const job = await queue.add('evaluate', { kind, asOf, trigger: 'manual', evaluationId })
+    return { jobId: job.id!, evaluationId }
+  }
+}
+
+/**
+ * The queue prefix of a deployment: the configured namespace and the CRM store's
+ * deployment id, in braces so that Redis Cluster keeps all of its keys in one slot.
+ */
+export const queuePrefixOf = (namespace: string, deploymentId: string) =>
+  `{${namespace}:${deploymentId}}`

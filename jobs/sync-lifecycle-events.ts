@@ -10,6 +10,8 @@ export interface SyncOptions {
   /** How far before the watermark each run starts reading again. */
   overlapMs: number
   pageSize: number
+  /** Plan names that pay nothing (FREE_PLANS): a new tenant on any other is a customer. */
+  freePlans?: readonly string[] | undefined
 }
 
 export interface SyncSummary extends Omit<ApplySummary, 'poison'> {
@@ -46,6 +48,7 @@ export async function syncLifecycleEvents(
   signal?: AbortSignal,
 ): Promise<SyncSummary> {
   const { ch, db } = deps
+  const policy = { freePlans: options.freePlans }
   const watermark = await readWatermark(db, watermarkName)
   const from = watermark
     ? toClickHouseText(new Date(watermark.getTime() - options.overlapMs))
@@ -72,7 +75,7 @@ export async function syncLifecycleEvents(
     if (rows.length === 0) break
     summary.read += rows.length
     const fresh = await skipApplied(db, rows)
-    const result = await applyLifecycleEvents(db, fresh.map(toInput))
+    const result = await applyLifecycleEvents(db, fresh.map(toInput), policy)
     summary.applied += result.applied
     summary.duplicates += result.duplicates + (rows.length - fresh.length)
     summary.poisoned += result.poisoned
@@ -94,7 +97,11 @@ export async function syncLifecycleEvents(
   }
   // An order that came before its tenant's first group call waits as unknown_account;
   // the group call may have been applied just now.
-  const retried = await retryPoisonEvents(db, { reasons: ['unknown_account'], limit: 1000 })
+  const retried = await retryPoisonEvents(db, {
+    reasons: ['unknown_account'],
+    limit: 1000,
+    policy,
+  })
   summary.retried = retried.applied
   return summary
 }

@@ -1,16 +1,25 @@
 import { type Job, type Queue, Worker } from 'bullmq'
 import { applyFirings } from '../crm/apply-firings.js'
+import {
+  createEvaluation,
+  finishEvaluationIfComplete,
+  markEvaluationEvaluated,
+  markEvaluationFailed,
+  markEvaluationRunning,
+  pruneEvaluations,
+} from '../crm/evaluations.js'
 import { wakeSnoozedAlerts } from '../crm/wake-alerts.js'
 import type { ModuleCatalogue } from '../ingest/module-catalogue.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Config } from '../platform/config.js'
 import type { Logger } from '../platform/logger.js'
+import type { Metrics } from '../platform/metrics.js'
 import type { Db } from '../platform/postgres.js'
 import type { Redis } from '../platform/redis.js'
 import { deliverWebhooks } from './deliver-webhooks.js'
 import { evaluateActiveRules } from './evaluate-rules.js'
 import { createQueue, type QueueName, type QueuePayloads } from './queues.js'
-import { syncLifecycleEvents } from './sync-lifecycle-events.js'
+import { syncCrm } from './sync-crm.js'
 import { updateHealthScores } from './update-health-scores.js'
 
 export interface WorkerDeps {
@@ -20,6 +29,9 @@ export interface WorkerDeps {
   db: Db
   redis: Redis
   catalogue: ModuleCatalogue
+  metrics: Metrics
+  /** This deployment's queue namespace (queuePrefixOf): no other deployment's jobs. */
+  queuePrefix: string
 }
 
 /** BullMQ's lock and stall-check timing; tests shorten them to see a crash recovered. */
@@ -52,7 +64,7 @@ export async function startWorkers(
   options: WorkerOptions = {},
 ): Promise<Workers> {
   const { config, log, redis } = deps
-  const ctx = { redis, prefix: config.QUEUE_PREFIX }
+  const ctx = { redis, prefix: deps.queuePrefix }
   const queues: Queues = {
     'crm-sync': createQueue('crm-sync', ctx),
     evaluate: createQueue('evaluate', ctx),
@@ -62,34 +74,87 @@ export async function startWorkers(
     wake: createQueue('wake', ctx),
   }
   const modules = deps.catalogue.modules
+  const { db, metrics } = deps
+  const syncOptions = {
+    overlapMs: config.CRM_SYNC_OVERLAP_SECONDS * 1000,
+    pageSize: config.CRM_SYNC_PAGE_SIZE,
+    freePlans: config.FREE_PLANS,
+  }
+  const syncCrmNow = (signal?: AbortSignal) => syncCrm(deps, syncOptions, signal)
   const processors: {
     [N in QueueName]: (data: QueuePayloads[N], signal?: AbortSignal) => Promise<unknown>
   } = {
-    'crm-sync': (_data, signal) =>
-      syncLifecycleEvents(
-        deps,
-        { overlapMs: config.CRM_SYNC_OVERLAP_SECONDS * 1000, pageSize: config.CRM_SYNC_PAGE_SIZE },
-        signal,
-      ),
-    async evaluate(data) {
-      const result = await evaluateActiveRules({ ...deps, modules }, data)
-      for (let i = 0; i < result.firings.length; i += applyBatch) {
-        await queues.apply.add('apply', {
-          firings: result.firings.slice(i, i + applyBatch),
-          at: `${result.asOf}T00:00:00.000Z`,
+    'crm-sync': (_data, signal) => syncCrmNow(signal),
+    async evaluate(data, signal) {
+      const evaluationId =
+        data.evaluationId ??
+        (await createEvaluation(db, { kind: data.kind, trigger: data.trigger }))
+      await markEvaluationRunning(db, evaluationId)
+      try {
+        // Rules must not race crm-sync: the lifecycle events committed before this run
+        // (an account's first group call, an order) are applied and mirrored first, so
+        // every account the rules see is one the apply step knows.
+        const synced = await syncCrmNow(signal)
+        const result = await evaluateActiveRules({ ...deps, modules }, data)
+        await markEvaluationEvaluated(db, evaluationId, {
+          asOf: result.asOf,
+          rules: result.rules,
+          invalidRules: result.invalid,
+          firings: result.firings.length,
+          synced,
         })
-      }
-      return {
-        asOf: result.asOf,
-        rules: result.rules,
-        firings: result.firings.length,
-        invalid: result.invalid,
+        const retryUntil = new Date(
+          Date.now() + config.APPLY_UNKNOWN_ACCOUNT_RETRY_SECONDS * 1000,
+        ).toISOString()
+        for (let i = 0; i < result.firings.length; i += applyBatch) {
+          await queues.apply.add('apply', {
+            firings: result.firings.slice(i, i + applyBatch),
+            at: `${result.asOf}T00:00:00.000Z`,
+            evaluationId,
+            retryUntil,
+          })
+        }
+        return {
+          evaluationId,
+          asOf: result.asOf,
+          rules: result.rules,
+          firings: result.firings.length,
+          invalid: result.invalid,
+        }
+      } catch (error) {
+        // A retry sets it running again; after the last attempt the record says why.
+        await markEvaluationFailed(db, evaluationId, (error as Error).message).catch(() => {})
+        throw error
       }
     },
     async apply(data) {
-      const summary = await applyFirings(deps.db, data.firings, new Date(data.at))
+      const canWait = data.retryUntil !== undefined && Date.now() < Date.parse(data.retryUntil)
+      const summary = await applyFirings(db, data.firings, new Date(data.at), {
+        evaluationId: data.evaluationId,
+        deferUnknownAccounts: canWait,
+      })
+      const kind = data.firings[0]?.kind ?? 'abm'
+      for (const [outcome, n] of [
+        ['lead_opened', summary.leadsOpened],
+        ['lead_updated', summary.leadsUpdated],
+        ['alert_opened', summary.alertsOpened],
+      ] as const)
+        if (n > 0) metrics.firingsApplied.inc({ kind, outcome }, n)
+      for (const [reason, n] of Object.entries(summary.skipped))
+        metrics.firingsSkipped.inc({ kind, reason }, n)
+      if (summary.deferred.length > 0) {
+        // Not lost, not skipped: the account's group call may be on its way through
+        // crm-sync. Tried again with a growing delay until retryUntil, then skipped.
+        metrics.firingsDeferred.inc({ kind }, summary.deferred.length)
+        const round = (data.round ?? 0) + 1
+        await queues.apply.add(
+          'apply',
+          { ...data, firings: summary.deferred, round },
+          { delay: Math.min(60_000, 2000 * 2 ** (round - 1)) },
+        )
+      } else if (data.evaluationId) await finishEvaluationIfComplete(db, data.evaluationId)
       if (summary.webhooks > 0) await queues.notify.add('notify', { trigger: 'apply' })
-      return summary
+      return { ...summary, deferred: summary.deferred.length }
     },
     notify: () =>
       deliverWebhooks(deps.db, {
@@ -99,7 +164,11 @@ export async function startWorkers(
         batchSize: 200,
       }),
     health: () => updateHealthScores(deps, { asOf: new Date(), modulesAvailable: modules.length }),
-    wake: () => wakeSnoozedAlerts(deps.db, new Date()),
+    async wake() {
+      const woken = await wakeSnoozedAlerts(db, new Date())
+      await pruneEvaluations(db, config.EVALUATION_RETENTION_DAYS)
+      return woken
+    },
   }
 
   const workers = (Object.keys(processors) as QueueName[]).map((name) => {

@@ -46,11 +46,34 @@ const configSchema = z.object({
   INGEST_INSERT_CONCURRENCY: int(2, 1),
 
   MODULES_FILE: z.string().min(1).optional(),
+  // The plans that pay nothing, in the product's own words: a tenant first seen on any
+  // other plan is already a customer. Compared without regard to case.
+  FREE_PLANS: z
+    .string()
+    .default('free')
+    .transform((text) => text.split(',').map((name) => name.trim()))
+    .superRefine((names, ctx) => {
+      for (const [i, name] of names.entries()) {
+        if (name !== '' && name.length <= 100) continue
+        ctx.addIssue({
+          code: 'custom',
+          message: `a comma-separated list of plan names, each 1 to 100 characters; entry ${i + 1} is ${name === '' ? 'empty' : 'too long'}`,
+        })
+      }
+    }),
 
   // Start a redis-server under DATA_DIR when none answers at a local REDIS_URL.
   REDIS_AUTOSTART: z.stringbool().default(true),
-  // Every queue key starts with it; the braces keep all keys in one Redis Cluster slot.
-  QUEUE_PREFIX: z.string().min(1).max(64).default('{tenantpulse}'),
+  // The namespace of this deployment's queues. The deployment id of the CRM store is
+  // added to it, and braces around both keep every key in one Redis Cluster slot:
+  // {tenantpulse:3f9a0c1d2b4e}. Two deployments never take each other's jobs.
+  QUEUE_PREFIX: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_.-]{1,48}$/,
+      'letters, digits, _ . and - (1 to 48); the deployment id and braces are added',
+    )
+    .default('tenantpulse'),
   // crm-sync: how often it runs, how far before its watermark it reads again (group
   // commits land out of order), and how many events it reads at a time.
   CRM_SYNC_EVERY_MS: int(5000, 100),
@@ -60,6 +83,11 @@ const configSchema = z.object({
   // Rule evaluation: ABM rules every 15 minutes, churn rules hourly; health scores hourly.
   RULES_ABM_EVERY_MS: int(15 * 60_000, 1000),
   RULES_CHURN_EVERY_MS: int(60 * 60_000, 1000),
+  // A firing for an account crm-sync has not created yet is retried for this long
+  // before it counts as skipped (unknown_account) in its evaluation's record.
+  APPLY_UNKNOWN_ACCOUNT_RETRY_SECONDS: int(15 * 60, 0),
+  // Evaluation records (GET /api/jobs/evaluations/:id) are kept this long.
+  EVALUATION_RETENTION_DAYS: int(30, 1),
   HEALTH_EVERY_MS: int(60 * 60_000, 1000),
   ALERT_WAKE_EVERY_MS: int(60_000, 1000),
   // Webhook delivery: how often the outbox is swept, per-request timeout, attempts

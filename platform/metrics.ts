@@ -9,6 +9,9 @@ export interface Metrics {
   insertSeconds: Histogram<'outcome'>
   requestsRefused: Counter<'code'>
   queueDepth: Gauge
+  firingsApplied: Counter<'kind' | 'outcome'>
+  firingsSkipped: Counter<'kind' | 'reason'>
+  firingsDeferred: Counter<'kind'>
 }
 
 /** One registry per app, so two apps in one test process do not share counters. */
@@ -57,6 +60,24 @@ export function createMetrics(): Metrics {
     queueDepth: new Gauge({
       name: 'tenantpulse_ingest_queue_rows',
       help: 'Rows waiting for or in a ClickHouse insert',
+      registers,
+    }),
+    firingsApplied: new Counter({
+      name: 'tenantpulse_rules_firings_applied_total',
+      help: 'Rule firings that opened or updated a lead or opened an alert, by outcome',
+      labelNames: ['kind', 'outcome'],
+      registers,
+    }),
+    firingsSkipped: new Counter({
+      name: 'tenantpulse_rules_firings_skipped_total',
+      help: 'Rule firings that changed nothing, by reason (alert_open, cooling_down, unknown_account, ...)',
+      labelNames: ['kind', 'reason'],
+      registers,
+    }),
+    firingsDeferred: new Counter({
+      name: 'tenantpulse_rules_firings_deferred_total',
+      help: 'Rule firings for an account the CRM did not know yet, handed back to be tried again',
+      labelNames: ['kind'],
       registers,
     }),
   }

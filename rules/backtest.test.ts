@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { syncLifecycleEvents } from '../jobs/sync-lifecycle-events.js'
+import { syncCrm } from '../jobs/sync-crm.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
 import { type GroundTruth, groundTruth } from '../sim/ground-truth.js'
@@ -64,7 +64,7 @@ beforeAll(async () => {
   truth = groundTruth(world)
   const send = createTestIngest(ch)
   for (const day of eventsByDay(world)) await send(day)
-  await syncLifecycleEvents({ ch, db }, { overlapMs: 0, pageSize: 5000 })
+  await syncCrm({ ch, db }, { overlapMs: 0, pageSize: 5000 })
 }, 240_000)
 
 const day = (n: number) => new Date(Date.parse(truth.start) + n * 86_400_000)

@@ -5,7 +5,7 @@ import type { Queryable } from '../platform/postgres.js'
 import { loadSql } from '../platform/sql.js'
 import { type BacktestReport, backtestReport } from './backtest-report.js'
 import { evaluateRuleOverRange, utcDay } from './evaluate.js'
-import type { Rule, RuleModule } from './rule-schema.js'
+import { audienceOf, type Rule, type RuleModule } from './rule-schema.js'
 
 export interface BacktestOptions {
   /** The first and last as-of days of the period (UTC), both included. */
@@ -31,7 +31,7 @@ export async function backtestRule(
   const from = utcDay(options.from)
   const to = utcDay(options.to)
   const until = utcDay(addDays(options.to, options.horizonDays))
-  const plans = rule.appliesTo.plans ?? []
+  const plans = (rule.appliesTo.plans ?? []).map((p) => p.toLowerCase())
   const [firings, outcomes, population] = await Promise.all([
     evaluateRuleOverRange(deps.ch, rule, {
       from: options.from,
@@ -40,7 +40,9 @@ export async function backtestRule(
     }),
     recordedOutcomes(deps.db, rule.kind, from, until),
     queryRows<{ population: string }>(deps.ch, loadSql('clickhouse/queries/backtest-population'), {
+      from,
       to,
+      lifecycle: audienceOf(rule),
       plans,
       anyPlan: plans.length === 0,
     }),

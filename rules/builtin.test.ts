@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import { useTestClickHouse } from '../test/clickhouse.js'
+import { useTestPostgres } from '../test/postgres.js'
 import { loadBuiltinRules } from './builtin.js'
 import { evaluateRules, type Firing } from './evaluate.js'
 import { createTestIngest, testModules } from './test-ingest.js'
@@ -10,7 +11,7 @@ let ch: ClickHouse
 let firings: Firing[]
 beforeAll(async () => {
   ch = await useTestClickHouse()
-  await createTestIngest(ch)(storyEvents())
+  await createTestIngest(ch, { db: await useTestPostgres() })(storyEvents())
   firings = await evaluateRules(ch, loadBuiltinRules(testModules()), {
     asOf: dayDate(AS_OF_DAY),
     modules: testModules(),

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import { queryRows, useTestClickHouse } from '../test/clickhouse.js'
+import { useTestPostgres } from '../test/postgres.js'
 import { loadBuiltinRules } from './builtin.js'
 import { compileBacktest, compileRule } from './compile.js'
 import { explainRule } from './explain-rule.js'
@@ -12,7 +13,7 @@ import { AS_OF_DAY, dayDate, storyEvents } from './test-stories.js'
 let ch: ClickHouse
 beforeAll(async () => {
   ch = await useTestClickHouse()
-  await createTestIngest(ch)(storyEvents())
+  await createTestIngest(ch, { db: await useTestPostgres() })(storyEvents())
 })
 
 const builtin = (id: string): Rule => {
@@ -29,23 +30,37 @@ describe('a rule over one tenant-level metric (inactivity)', () => {
     expect(query.sql).toBe(`WITH
 tenants AS (
   SELECT
-    tenant_id,
-    argMaxIf(plan_value, timestamp, has_plan) AS plan,
-    argMaxIf(seats_value, timestamp, has_seats) AS seats,
-    argMaxIf(mrr_value, timestamp, has_mrr) AS mrr
+    g.tenant_id AS tenant_id,
+    g.plan AS plan,
+    g.seats AS seats,
+    g.mrr AS mrr,
+    s.stage AS stage
   FROM (
-    SELECT tenant_id, timestamp,
-      JSONHas(traits, 'plan') AS has_plan,
-      JSONExtractString(traits, 'plan') AS plan_value,
-      JSONHas(traits, 'seats') AS has_seats,
-      JSONExtractFloat(traits, 'seats') AS seats_value,
-      JSONHas(traits, 'mrr') AS has_mrr,
-      JSONExtractFloat(traits, 'mrr') AS mrr_value
-    FROM {db:Identifier}.lifecycle_events
-    WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}
-  )
-  GROUP BY tenant_id
-  HAVING plan IN {plans:Array(String)}
+    SELECT
+      tenant_id,
+      argMaxIf(plan_value, timestamp, has_plan) AS plan,
+      argMaxIf(seats_value, timestamp, has_seats) AS seats,
+      argMaxIf(mrr_value, timestamp, has_mrr) AS mrr
+    FROM (
+      SELECT tenant_id, timestamp,
+        JSONHas(traits, 'plan') AS has_plan,
+        JSONExtractString(traits, 'plan') AS plan_value,
+        JSONHas(traits, 'seats') AS has_seats,
+        JSONExtractFloat(traits, 'seats') AS seats_value,
+        JSONHas(traits, 'mrr') AS has_mrr,
+        JSONExtractFloat(traits, 'mrr') AS mrr_value
+      FROM {db:Identifier}.lifecycle_events
+      WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}
+    )
+    GROUP BY tenant_id
+  ) AS g
+  INNER JOIN (
+    SELECT tenant_id, argMax(stage, (at, activity_id)) AS stage
+    FROM {db:Identifier}.account_stages
+    WHERE toDate(at) < {asOf:Date}
+    GROUP BY tenant_id
+    HAVING stage IN {lifecycle:Array(String)}
+  ) AS s ON s.tenant_id = g.tenant_id
 ),
 tenant_usage AS (
   SELECT
@@ -66,7 +81,7 @@ ORDER BY tenant_id
 SETTINGS join_use_nulls = 0`)
     expect(query.params).toEqual({
       w0: 30,
-      plans: ['starter', 'business', 'enterprise'],
+      lifecycle: ['customer'],
       lookback: 30,
       p0: 10,
     })
@@ -87,23 +102,37 @@ describe('a rule that fans out over paid modules (paid-module interest)', () => 
     expect(query.sql).toBe(`WITH
 tenants AS (
   SELECT
-    tenant_id,
-    argMaxIf(plan_value, timestamp, has_plan) AS plan,
-    argMaxIf(seats_value, timestamp, has_seats) AS seats,
-    argMaxIf(mrr_value, timestamp, has_mrr) AS mrr
+    g.tenant_id AS tenant_id,
+    g.plan AS plan,
+    g.seats AS seats,
+    g.mrr AS mrr,
+    s.stage AS stage
   FROM (
-    SELECT tenant_id, timestamp,
-      JSONHas(traits, 'plan') AS has_plan,
-      JSONExtractString(traits, 'plan') AS plan_value,
-      JSONHas(traits, 'seats') AS has_seats,
-      JSONExtractFloat(traits, 'seats') AS seats_value,
-      JSONHas(traits, 'mrr') AS has_mrr,
-      JSONExtractFloat(traits, 'mrr') AS mrr_value
-    FROM {db:Identifier}.lifecycle_events
-    WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}
-  )
-  GROUP BY tenant_id
-  HAVING plan IN {plans:Array(String)}
+    SELECT
+      tenant_id,
+      argMaxIf(plan_value, timestamp, has_plan) AS plan,
+      argMaxIf(seats_value, timestamp, has_seats) AS seats,
+      argMaxIf(mrr_value, timestamp, has_mrr) AS mrr
+    FROM (
+      SELECT tenant_id, timestamp,
+        JSONHas(traits, 'plan') AS has_plan,
+        JSONExtractString(traits, 'plan') AS plan_value,
+        JSONHas(traits, 'seats') AS has_seats,
+        JSONExtractFloat(traits, 'seats') AS seats_value,
+        JSONHas(traits, 'mrr') AS has_mrr,
+        JSONExtractFloat(traits, 'mrr') AS mrr_value
+      FROM {db:Identifier}.lifecycle_events
+      WHERE type = 'group' AND toDate(timestamp) < {asOf:Date}
+    )
+    GROUP BY tenant_id
+  ) AS g
+  INNER JOIN (
+    SELECT tenant_id, argMax(stage, (at, activity_id)) AS stage
+    FROM {db:Identifier}.account_stages
+    WHERE toDate(at) < {asOf:Date}
+    GROUP BY tenant_id
+    HAVING stage IN {lifecycle:Array(String)}
+  ) AS s ON s.tenant_id = g.tenant_id
 ),
 module_usage AS (
   SELECT
@@ -134,7 +163,7 @@ SETTINGS join_use_nulls = 0`)
       w0: 7,
       w1: 7,
       w2: 7,
-      plans: ['free'],
+      lifecycle: ['prospect', 'lead'],
       paid: ['analytics', 'automation', 'security', 'portal', 'ai', 'integrations'],
       module_lookback: 7,
       p0: 3,
@@ -198,13 +227,15 @@ describe('any built-in rule', () => {
   }
 
   it.each(loadBuiltinRules(testModules()).map((r) => [r.id, r] as const))(
-    '%s keeps its thresholds, windows and plans out of the SQL text',
+    '%s keeps its thresholds, windows, stages and plans out of the SQL text',
     (_id, rule) => {
       for (const query of [
         compileRule(marked(rule), testModules()),
         compileBacktest(marked(rule), testModules()),
       ]) {
-        expect(query.sql).not.toMatch(/987654|\b89\b|\b88\b|'free'|'starter'/)
+        expect(query.sql).not.toMatch(
+          /987654|\b89\b|\b88\b|'free'|'starter'|'customer'|'prospect'|'lead'/,
+        )
         expect(Object.values(query.params)).toContain(987654.321)
       }
     },
@@ -237,7 +268,7 @@ describe('a rule object that skipped validation', () => {
     const rule = forged({}, { id: attack, appliesTo: { plans: [plan] } })
     const query = compileRule(rule, testModules())
     expect(query.sql).not.toContain('DROP')
-    expect(query.params.plans).toEqual([plan])
+    expect(query.params.plans).toEqual([plan.toLowerCase()])
     expect(query.paramTypes.plans).toBe('Array(String)')
     const rows = await queryRows(ch, query.sql, { ...query.params, asOf })
     expect(rows).toEqual([])

@@ -178,30 +178,45 @@ const groupCalls = (before: string) =>
   ].join('\n')
 
 /**
- * Candidate tenants and their traits as of asOf: the latest group call before it, read
- * from lifecycle_events, the small table of group calls and orders (tenant_traits keeps
- * only the newest row, which would let a backtest see a plan from its future; `events`
- * holds the same calls among millions of others). Copies of a redelivered call change
- * no argMax.
+ * Candidate tenants and their traits as of asOf: accounts whose lifecycle stage, as the
+ * CRM decided it before asOf (account_stages, mirrored from its activity log), is in
+ * the rule's audience, with plan, seats and MRR from the latest group call before asOf,
+ * read from lifecycle_events, the small table of group calls and orders (tenant_traits
+ * keeps only the newest row, which would let a backtest see a plan from its future;
+ * `events` holds the same calls among millions of others). Copies of a redelivered call
+ * or a re-mirrored move change no argMax.
  */
 function tenantsCte(tree: RuleQueryNode, mode: Mode, p: ParamSink): string {
   if (tree.fanOut !== null) p.use(tree.fanOut)
+  const plans = tree.plans === null ? null : p.use(tree.plans)
+  const lifecycle = p.use(tree.lifecycle)
   if (mode.kind === 'point') {
-    const having = tree.plans === null ? [] : [`HAVING plan IN ${p.use(tree.plans)}`]
     const latest = traits.map(
       (t) => `argMaxIf(${t.name}_value, timestamp, has_${t.name}) AS ${t.name}`,
     )
     return [
       'SELECT',
-      `  ${['tenant_id', ...latest].join(',\n  ')}`,
-      groupCalls('{asOf:Date}'),
-      'GROUP BY tenant_id',
-      ...having,
+      `  ${['g.tenant_id AS tenant_id', ...traits.map((t) => `g.${t.name} AS ${t.name}`), 's.stage AS stage'].join(',\n  ')}`,
+      'FROM (',
+      '  SELECT',
+      `    ${['tenant_id', ...latest].join(',\n    ')}`,
+      `  ${indent(groupCalls('{asOf:Date}'))}`,
+      '  GROUP BY tenant_id',
+      ...(plans === null ? [] : [`  HAVING lower(plan) IN ${plans}`]),
+      ') AS g',
+      'INNER JOIN (',
+      '  SELECT tenant_id, argMax(stage, (at, activity_id)) AS stage',
+      '  FROM {db:Identifier}.account_stages',
+      '  WHERE toDate(at) < {asOf:Date}',
+      '  GROUP BY tenant_id',
+      `  HAVING stage IN ${lifecycle}`,
+      ') AS s ON s.tenant_id = g.tenant_id',
     ].join('\n')
   }
-  // Range mode: each tenant's calls in time order, then for every as-of day after its
-  // first call the latest one before that day that set each trait. Joining every call
-  // to every later day and grouping them again cost five times as much.
+  // Range mode: each tenant's calls and stage moves in time order, then for every as-of
+  // day after its first call the latest one before that day that set each trait, and
+  // the stage of the latest move before it. Joining every call to every later day and
+  // grouping them again cost five times as much.
   const fields = traits.flatMap((t) => [`has_${t.name}`, `${t.name}_value`])
   const callType = [
     'day Date',
@@ -213,7 +228,7 @@ function tenantsCte(tree: RuleQueryNode, mode: Mode, p: ParamSink): string {
   )
   return [
     'SELECT',
-    `  ${['as_of', 'tenant_id', ...latest].join(',\n  ')}`,
+    `  ${['as_of', 'tenant_id', ...latest, 'arrayLast(s -> s.1 < as_of, moves).2 AS stage'].join(',\n  ')}`,
     'FROM (',
     '  SELECT tenant_id, arraySort(c -> c.timestamp, groupArray(CAST(',
     `    (toDate(timestamp), timestamp, ${fields.join(', ')}),`,
@@ -221,22 +236,40 @@ function tenantsCte(tree: RuleQueryNode, mode: Mode, p: ParamSink): string {
     '  ))) AS calls',
     `  ${groupCalls('{to:Date}').replaceAll('\n', '\n  ')}`,
     '  GROUP BY tenant_id',
-    ')',
+    ') AS g',
+    'INNER JOIN (',
+    '  SELECT tenant_id, arrayMap(s -> (s.3, s.4), arraySort(s -> (s.1, s.2),',
+    '    groupArray((at, activity_id, toDate(at), stage)))) AS moves',
+    '  FROM {db:Identifier}.account_stages',
+    '  WHERE toDate(at) < {to:Date}',
+    '  GROUP BY tenant_id',
+    ') AS s USING tenant_id',
     `ARRAY JOIN arrayFilter(d -> d > calls[1].day, ${rangeDays}) AS as_of`,
-    ...(tree.plans === null ? [] : [`WHERE plan IN ${p.use(tree.plans)}`]),
+    `WHERE stage IN ${lifecycle}`,
+    ...(plans === null ? [] : [`  AND lower(plan) IN ${plans}`]),
   ].join('\n')
 }
 
 /**
  * Range mode: every tenant that may be a candidate on some as-of day, the filter of
- * the usage scans. A tenant on one of the plans as of a day had a group call with that
- * plan before it, so this superset needs no join to the days.
+ * the usage scans. A tenant in the audience as of a day moved into one of its stages
+ * before it (and was on one of the plans, where the rule names plans), so this superset
+ * needs no join to the days.
  */
 function candidatesCte(tree: RuleQueryNode, p: ParamSink): string {
-  return [
+  const lines = [
     'SELECT DISTINCT tenant_id',
-    groupCalls('{to:Date}'),
-    ...(tree.plans === null ? [] : [`WHERE has_plan AND plan_value IN ${p.use(tree.plans)}`]),
+    'FROM {db:Identifier}.account_stages',
+    `WHERE toDate(at) < {to:Date} AND stage IN ${p.use(tree.lifecycle)}`,
+  ]
+  if (tree.plans === null) return lines.join('\n')
+  return [
+    ...lines,
+    '  AND tenant_id IN (',
+    '    SELECT tenant_id',
+    `    ${indent(groupCalls('{to:Date}'), '    ')}`,
+    `    WHERE has_plan AND lower(plan_value) IN ${p.use(tree.plans)}`,
+    '  )',
   ].join('\n')
 }
 

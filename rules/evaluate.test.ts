@@ -1,17 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import { useTestClickHouse } from '../test/clickhouse.js'
+import { useTestPostgres } from '../test/postgres.js'
 import { loadBuiltinRules } from './builtin.js'
 import { evaluateRule, evaluateRuleOverRange, evaluateRules, type Firing } from './evaluate.js'
 import { parseRule, type Rule } from './rule-schema.js'
 import { createTestIngest, testModules } from './test-ingest.js'
-import { AS_OF_DAY, dayDate, group, page, storyEvents } from './test-stories.js'
+import { AS_OF_DAY, dayDate, group, ordered, page, storyEvents } from './test-stories.js'
 
 let ch: ClickHouse
 let send: (events: readonly unknown[]) => Promise<void>
 beforeAll(async () => {
   ch = await useTestClickHouse()
-  send = createTestIngest(ch)
+  send = createTestIngest(ch, { db: await useTestPostgres() })
   await send(storyEvents())
 })
 
@@ -60,7 +61,7 @@ describe('when events happen on the as-of day itself', () => {
 })
 
 describe('when a free tenant buys', () => {
-  it('its plan is read as of each day, so a backtest sees it free before the order only', async () => {
+  it('its stage is read as of each day, so a backtest sees a prospect before the order only', async () => {
     await send([
       group('conv-co', { plan: 'free', seats: 10 }),
       page('conv-co', 'c1', '/apps/analytics/a', 21),
@@ -69,6 +70,7 @@ describe('when a free tenant buys', () => {
       page('conv-co', 'c3', '/apps/analytics/a', 23),
       page('conv-co', 'c1', '/apps/analytics/b', 24),
       page('conv-co', 'c2', '/apps/analytics/b', 24, 1),
+      ordered('conv-co', 25, 'analytics', 1200),
       group('conv-co', { plan: 'starter', seats: 10, mrr: 100 }, 25),
     ])
     const range = { from: dayDate(20), to: dayDate(28), modules: modules() }
@@ -238,5 +240,37 @@ describe('a churn rule on the stored health score', () => {
     for (let n = 10; n <= 30; n++) dayByDay.push(...(await evaluateRule(ch, lowHealth(), at(n))))
     expect(dayByDay).toHaveLength(7 + 7)
     expect(rounded(range)).toEqual(rounded(dayByDay))
+  })
+})
+
+describe('when a rule applies to customers and an account becomes one mid-period', () => {
+  it('a backtest sees the account only from the day after its first order', async () => {
+    await send([
+      group('becomes-co', { plan: 'free', seats: 10 }, 5),
+      ...Array.from({ length: 18 }, (_, i) =>
+        page('becomes-co', 'b1', '/apps/analytics/a', 10 + i),
+      ),
+      ordered('becomes-co', 22, 'analytics', 900),
+    ])
+    const parsed = parseRule(
+      {
+        id: 'any-customer-activity',
+        name: 'A customer was active',
+        kind: 'churn',
+        appliesTo: { lifecycle: ['customer'] },
+        conditions: { all: [{ metric: 'events', window: { days: 7 }, op: '>=', value: 1 }] },
+        produces: { severity: 'low', title: 'active' },
+        cooldownDays: 0,
+      },
+      modules(),
+    )
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.issues))
+    const range = { from: dayDate(15), to: dayDate(28), modules: modules() }
+    const days = tenantsOf(await evaluateRuleOverRange(ch, parsed.rule, range), 'becomes-co')
+    const iso = (n: number) => dayDate(n).toISOString().slice(0, 10)
+    expect(days.map((f) => f.asOf)).toEqual([23, 24, 25, 26, 27, 28].map(iso))
+    // Point mode agrees: a prospect on the order's own day, a customer the day after.
+    expect(tenantsOf(await evaluateRule(ch, parsed.rule, at(22)), 'becomes-co')).toEqual([])
+    expect(tenantsOf(await evaluateRule(ch, parsed.rule, at(23)), 'becomes-co')).toHaveLength(1)
   })
 })

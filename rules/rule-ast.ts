@@ -7,6 +7,8 @@ import {
   ZSCORE_BASELINE_WINDOWS,
 } from './metric-catalogue.js'
 import {
+  audienceOf,
+  audiences,
   type Condition,
   defaultEvidenceKey,
   extrasOf,
@@ -83,6 +85,9 @@ export interface ComparisonNode {
 export interface RuleQueryNode {
   readonly kind: 'rule-query'
   readonly ruleId: string
+  /** The lifecycle stages of the accounts the rule applies to, as of the evaluated day. */
+  readonly lifecycle: ParamNode
+  /** Plan names, lower case, that the account's plan must be one of; null: any plan. */
   readonly plans: ParamNode | null
   /** The paid modules a fanning-out rule runs over; null when it does not fan out. */
   readonly fanOut: ParamNode | null
@@ -142,12 +147,32 @@ export function buildRuleTree(rule: Rule, modules: readonly RuleModule[]): RuleQ
   const plans = rule.appliesTo?.plans
   if (plans !== undefined && !(Array.isArray(plans) && plans.every((p) => typeof p === 'string')))
     fail('appliesTo.plans must be a list of plan names')
+  if (rule?.kind !== 'abm' && rule?.kind !== 'churn') fail('kind must be abm or churn')
+  const lifecycle = audienceOf(rule)
+  if (!Array.isArray(lifecycle) || !lifecycle.every((s) => audiences[rule.kind].includes(s)))
+    fail(`appliesTo.lifecycle must name stages a ${rule.kind} rule applies to`)
   const fansOut = [...allNodes, ...anyNodes].some((n) => scopeOf(n.metric) === 'module')
   const paid = modules.filter((m) => m.paid).map((m) => m.key)
   return Object.freeze({
     kind: 'rule-query',
     ruleId: String(rule.id),
-    plans: plans === undefined ? null : param('plans', 'Array(String)', plans, 'appliesTo.plans'),
+    lifecycle: param(
+      'lifecycle',
+      'Array(String)',
+      lifecycle,
+      rule.appliesTo?.lifecycle
+        ? 'appliesTo.lifecycle'
+        : `the default audience of ${rule.kind} rules`,
+    ),
+    plans:
+      plans === undefined
+        ? null
+        : param(
+            'plans',
+            'Array(String)',
+            plans.map((p) => p.toLowerCase()),
+            'appliesTo.plans',
+          ),
     fanOut: fansOut ? param('paid', 'Array(String)', paid, 'modules.json (paid)') : null,
     all: allNodes,
     any: anyNodes,

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadBuiltinRules } from './builtin.js'
 import { metricCatalogue } from './metric-catalogue.js'
-import { formatRuleIssues, parseRule, type RuleIssue } from './rule-schema.js'
+import { audienceOf, formatRuleIssues, parseRule, type RuleIssue } from './rule-schema.js'
 import { testModules } from './test-ingest.js'
 
 const valid = {
@@ -150,10 +150,48 @@ describe('a rule carrying SQL in its fields', () => {
     ['operator', withCondition({ op: attack }), 'conditions.all.0.op'],
     ['window', withCondition({ window: { days: attack } }), 'conditions.all.0.window.days'],
     ['evidence key', withCondition({ key: attack }), 'conditions.all.0.key'],
-    ['plan', { ...valid, appliesTo: { plans: [`free'); ${attack} --`] } }, 'appliesTo.plans.0'],
+    ['lifecycle stage', { ...valid, appliesTo: { lifecycle: [attack] } }, 'appliesTo.lifecycle.0'],
     ['id', { ...valid, id: attack }, 'id'],
   ])('in its %s, is refused at that field', (_field, doc, path) => {
     expect(issuesOf(doc).map((i) => i.path)).toContain(path)
+  })
+})
+
+describe("a rule's audience", () => {
+  const parsed = (doc: Doc) => {
+    const result = parseRule(doc, testModules())
+    if (!result.ok) throw new Error(JSON.stringify(result.issues))
+    return result.rule
+  }
+
+  it("is the lifecycle stages the CRM decided, by default its kind's own", () => {
+    const { appliesTo: _none, ...rest } = valid
+    expect(audienceOf(parsed(rest))).toEqual(['customer'])
+    expect(audienceOf(parsed({ ...rest, appliesTo: { lifecycle: ['customer'] } }))).toEqual([
+      'customer',
+    ])
+  })
+
+  it("takes plan names in the customer's own words, spaces and capitals too", () => {
+    const rule = parsed({ ...valid, appliesTo: { plans: ['Pro Annual', 'Team'] } })
+    expect(rule.appliesTo.plans).toEqual(['Pro Annual', 'Team'])
+  })
+
+  it('refuses a stage a rule of its kind could never act on, naming the field', () => {
+    const issues = issuesOf({ ...valid, appliesTo: { lifecycle: ['customer', 'prospect'] } })
+    expect(issues).toEqual([
+      {
+        path: 'appliesTo.lifecycle.1',
+        message:
+          'a churn rule raises alerts, which the CRM does for customer accounts only; prospect is not one',
+      },
+    ])
+  })
+
+  it('refuses a stage that is not one', () => {
+    expect(issuesOf({ ...valid, appliesTo: { lifecycle: ['paying'] } }).map((i) => i.path)).toEqual(
+      ['appliesTo.lifecycle.0'],
+    )
   })
 })
 

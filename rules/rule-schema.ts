@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { type Lifecycle, lifecycleStates } from '../crm/lifecycle.js'
 import {
   comparableMetricNames,
   findMetric,
@@ -12,6 +13,24 @@ export interface RuleModule {
   key: string
   name: string
   paid: boolean
+}
+
+/**
+ * The lifecycle stages each kind of rule may apply to, the first being its default
+ * audience: apply opens leads only for prospects and leads, and alerts only for
+ * customers (crm/apply-firings.ts), so a rule aimed elsewhere could never act.
+ */
+export const audiences: Readonly<Record<'abm' | 'churn', readonly Lifecycle[]>> = {
+  abm: ['prospect', 'lead'],
+  churn: ['customer'],
+}
+
+/** The stages a rule applies to: its `appliesTo.lifecycle`, else its kind's default. */
+export function audienceOf(rule: {
+  kind: 'abm' | 'churn'
+  appliesTo?: { lifecycle?: readonly Lifecycle[] | undefined } | undefined
+}): readonly Lifecycle[] {
+  return rule.appliesTo?.lifecycle ?? audiences[rule.kind]
 }
 
 /** Fan out: the condition is evaluated once per paid module of the tenant. */
@@ -111,8 +130,17 @@ export function createRuleSchema(modules: readonly RuleModule[]) {
     description: z.string().max(2000).default(''),
     appliesTo: z
       .strictObject({
+        // The CRM's own decision about each account, as of the evaluated day.
+        lifecycle: z.array(z.enum(lifecycleStates)).min(1).optional(),
+        // An optional extra filter in the customer's own plan names (any case).
         plans: z
-          .array(z.string().regex(/^[a-z0-9_-]{1,40}$/, 'must be a plan name'))
+          .array(
+            z
+              .string()
+              .trim()
+              .min(1, 'must be a plan name')
+              .max(100, 'must be a plan name of at most 100 characters'),
+          )
           .min(1)
           .optional(),
       })
@@ -147,6 +175,15 @@ export function createRuleSchema(modules: readonly RuleModule[]) {
     }),
   })
   return z.discriminatedUnion('kind', [abm, churn]).superRefine((rule, ctx) => {
+    const allowedStages = audiences[rule.kind]
+    for (const [i, stage] of (rule.appliesTo.lifecycle ?? []).entries()) {
+      if (allowedStages.includes(stage)) continue
+      ctx.addIssue({
+        code: 'custom',
+        path: ['appliesTo', 'lifecycle', i],
+        message: `a ${rule.kind} rule ${rule.kind === 'abm' ? 'opens leads' : 'raises alerts'}, which the CRM does for ${allowedStages.join(' and ')} accounts only; ${stage} is not one`,
+      })
+    }
     const conditions = [
       ...rule.conditions.all.map((c, i) => ({ c, path: ['conditions', 'all', i] })),
       ...(rule.conditions.any ?? []).map((c, i) => ({ c, path: ['conditions', 'any', i] })),

@@ -3,6 +3,7 @@ import type { ClickHouse } from '../platform/clickhouse.js'
 import { type GroundTruth, groundTruth, type TenantTruth } from '../sim/ground-truth.js'
 import { eventsByDay, smallWorld } from '../sim/test-support.js'
 import { useTestClickHouse } from '../test/clickhouse.js'
+import { useTestPostgres } from '../test/postgres.js'
 import { loadBuiltinRules } from './builtin.js'
 import { evaluateRuleOverRange, evaluateRules, type Firing } from './evaluate.js'
 import type { Rule } from './rule-schema.js'
@@ -25,7 +26,7 @@ beforeAll(async () => {
   ch = await useTestClickHouse()
   const world = smallWorld(SEED)
   truth = groundTruth(world)
-  const send = createTestIngest(ch)
+  const send = createTestIngest(ch, { db: await useTestPostgres() })
   for (const day of eventsByDay(world)) await send(day)
   rules = loadBuiltinRules(testModules())
   for (const rule of rules) {

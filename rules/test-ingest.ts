@@ -3,7 +3,9 @@ import { commitBatches } from '../ingest/commit-batch.js'
 import { loadModuleCatalogue, type ModuleCatalogue } from '../ingest/module-catalogue.js'
 import { createBatchProcessor } from '../ingest/process-batch.js'
 import { createUserGroups } from '../ingest/user-groups.js'
+import { syncCrm } from '../jobs/sync-crm.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
+import type { Db } from '../platform/postgres.js'
 import type { RuleModule } from './rule-schema.js'
 
 // For the rules' tests: events go in through the real ingest steps (validation, tenant
@@ -22,8 +24,12 @@ export const testModules = (): readonly RuleModule[] => testCatalogue().modules
 
 const BATCH = 2500
 
-/** Sends events in batches of the API's size; a refused event fails the test. */
-export function createTestIngest(ch: ClickHouse) {
+/**
+ * Sends events in batches of the API's size; a refused event fails the test. With a CRM
+ * store, crm-sync then applies them and mirrors the accounts' lifecycle stages back, as
+ * the evaluate job does before the rules run: rules pick their accounts by stage.
+ */
+export function createTestIngest(ch: ClickHouse, options: { db?: Db; freePlans?: string[] } = {}) {
   const userGroups = createUserGroups(ch)
   const processBatch = createBatchProcessor({
     catalogue: testCatalogue(),
@@ -44,6 +50,12 @@ export function createTestIngest(ch: ClickHouse) {
         throw new Error(`ingest refused events: ${JSON.stringify(result.rejected.slice(0, 3))}`)
       await commitBatches(ch, [{ rows: result.rows, rejectedRows: result.rejectedRows }])
       userGroups.remember(result.groups)
+    }
+    if (options.db) {
+      await syncCrm(
+        { ch, db: options.db },
+        { overlapMs: 0, pageSize: 5000, freePlans: options.freePlans },
+      )
     }
   }
 }

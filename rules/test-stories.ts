@@ -49,6 +49,19 @@ export function action(tenant: string, user: string, module: string, day: number
   }
 }
 
+/** An order, which makes a free tenant a customer in the CRM (crm-sync). */
+export function ordered(tenant: string, day: number, module: string, revenue: number): Event {
+  return {
+    type: 'track',
+    userId: `${tenant}-admin`,
+    event: 'Order Completed',
+    messageId: `${tenant}-order-${day}`,
+    timestamp: at(day, 2).toISOString(),
+    properties: { orderId: `${tenant}-${day}`, revenue, products: [{ module }] },
+    context: { groupId: tenant },
+  }
+}
+
 export function renewed(tenant: string, day: number, revenue: number): Event {
   return {
     type: 'track',
