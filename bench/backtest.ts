@@ -1,9 +1,6 @@
 import { addDays } from 'date-fns'
-import { migratePostgres } from '../crm/migrate.js'
 import { loadModuleCatalogue } from '../ingest/module-catalogue.js'
-import { syncCrm } from '../jobs/sync-crm.js'
 import type { Config } from '../platform/config.js'
-import { createPostgres } from '../platform/postgres.js'
 import { type BacktestReport, backtestRule } from '../rules/backtest.js'
 import { loadBuiltinRules } from '../rules/builtin.js'
 import { utcDay } from '../rules/evaluate.js'
@@ -11,6 +8,7 @@ import {
   fmt,
   loadAverage,
   machine,
+  openBenchCrm,
   openBenchWorld,
   parseWorldArgs,
   peakRss,
@@ -37,17 +35,8 @@ export async function benchBacktest(args: string[], config: Config): Promise<num
   const world = await openBenchWorld(options, preset, config)
   const { ch } = world
   try {
-    const db = await createPostgres({ dataDir: world.dataDir })
+    const db = await openBenchCrm(world)
     try {
-      await migratePostgres(db)
-      const syncStarted = performance.now()
-      // One pass over the whole history: no overlap is needed when nothing is in flight.
-      const sync = await syncCrm({ ch, db }, { overlapMs: 0, pageSize: 50_000 })
-      console.log(
-        `crm sync: ${fmt(sync.read)} lifecycle events read, ${fmt(sync.applied)} applied, ` +
-          `${fmt(sync.duplicates)} already applied, ${fmt(sync.poisoned)} set aside, ` +
-          `in ${fmt((performance.now() - syncStarted) / 1000, 1)} s`,
-      )
       const settled = await settleMerges(ch)
 
       const modules = loadModuleCatalogue(config.modulesFile).modules

@@ -2,9 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { migratePostgres } from '../crm/migrate.js'
+import { syncCrm } from '../jobs/sync-crm.js'
 import { type ClickHouse, createClickHouse, queryRows } from '../platform/clickhouse.js'
 import type { Config } from '../platform/config.js'
 import { migrateClickHouse } from '../platform/migrate-clickhouse.js'
+import { createPostgres, type Db } from '../platform/postgres.js'
 import { runBackfill } from '../sim/run-simulation.js'
 import type { ScaleName } from '../sim/world.js'
 
@@ -161,4 +164,28 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b)
   const mid = Math.floor(sorted.length / 2)
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/**
+ * The world's CRM store: an embedded Postgres (PGlite) in the world's directory, with
+ * the whole history applied by crm-sync and each account's lifecycle mirrored back to
+ * ClickHouse, where the rules read their audiences. Closed by the caller.
+ */
+export async function openBenchCrm(world: BenchWorld): Promise<Db> {
+  const db = await createPostgres({ dataDir: world.dataDir })
+  try {
+    await migratePostgres(db)
+    const started = performance.now()
+    // One pass over the whole history: no overlap is needed when nothing is in flight.
+    const sync = await syncCrm({ ch: world.ch, db }, { overlapMs: 0, pageSize: 50_000 })
+    console.log(
+      `crm sync: ${fmt(sync.read)} lifecycle events read, ${fmt(sync.applied)} applied, ` +
+        `${fmt(sync.duplicates)} already applied, ${fmt(sync.poisoned)} set aside, ` +
+        `${fmt(sync.mirrored)} lifecycle moves mirrored, in ${fmt((performance.now() - started) / 1000, 1)} s`,
+    )
+    return db
+  } catch (error) {
+    await db.close()
+    throw error
+  }
 }

@@ -10,6 +10,7 @@ import {
   loadAverage,
   machine,
   median,
+  openBenchCrm,
   openBenchWorld,
   parseWorldArgs,
   peakRss,
@@ -72,6 +73,8 @@ export async function benchRules(args: string[], config: Config): Promise<number
   const world = await openBenchWorld(options, preset, config)
   const { ch } = world
   try {
+    // The rules pick their accounts by the CRM's lifecycle stages: the history's.
+    await (await openBenchCrm(world)).close()
     const settled = await settleMerges(ch)
     const modules = loadModuleCatalogue(config.modulesFile).modules
     const rules = loadBuiltinRules(modules)
