@@ -3,6 +3,12 @@ import type { Db } from '../platform/postgres.js'
 import { useTestPostgres } from '../test/postgres.js'
 import { applyFirings, type RuleFiring } from './apply-firings.js'
 import { applyLifecycleEvents } from './apply-lifecycle-event.js'
+import {
+  createEvaluation,
+  finishEvaluationIfComplete,
+  getEvaluation,
+  markEvaluationEvaluated,
+} from './evaluations.js'
 import { installBuiltinRules } from './rules-store.js'
 import { addUser } from './test-fixtures.js'
 
@@ -158,5 +164,92 @@ describe('when a churn rule fires for a customer', () => {
   it('leaves a prospect alone', async () => {
     const tenant = await account('free')
     expect((await applyFirings(db, [churn(tenant)], at)).skipped).toEqual({ not_a_customer: 1 })
+  })
+})
+
+describe('when firings are applied as part of an evaluation', () => {
+  it('records each outcome once, so a retried batch neither applies nor counts twice', async () => {
+    const evaluationId = await createEvaluation(db, { kind: 'churn', trigger: 'manual' })
+    const a = await account('business')
+    const b = await account('business')
+    const batch = [churn(a), churn(b), churn(a)]
+    await markEvaluationEvaluated(db, evaluationId, {
+      asOf: '2026-11-01',
+      rules: 1,
+      invalidRules: [],
+      firings: 2,
+      synced: {},
+    })
+    const at = new Date('2026-11-01T00:00:00Z')
+    const first = await applyFirings(db, batch, at, { evaluationId })
+    expect(first.alertsOpened).toBe(2)
+    expect(first.alreadyApplied).toBe(1)
+    const again = await applyFirings(db, batch, at, { evaluationId })
+    expect(again).toMatchObject({ alertsOpened: 0, alreadyApplied: 3, skipped: {} })
+    expect(await finishEvaluationIfComplete(db, evaluationId)).toBe(true)
+    const record = await getEvaluation(db, evaluationId)
+    expect(record).toMatchObject({ status: 'done', firings: 2 })
+    expect(record!.counts).toEqual({
+      applied: 2,
+      pending: 0,
+      leadsOpened: 0,
+      leadsUpdated: 0,
+      signals: 0,
+      alertsOpened: 2,
+      skipped: {},
+    })
+  })
+
+  it('hands back a firing for an account the CRM does not know yet, and applies it once it does', async () => {
+    const evaluationId = await createEvaluation(db, { kind: 'abm', trigger: 'manual' })
+    await markEvaluationEvaluated(db, evaluationId, {
+      asOf: '2026-11-01',
+      rules: 1,
+      invalidRules: [],
+      firings: 1,
+      synced: {},
+    })
+    const tenantId = `fire-late-${++n}`
+    const at = new Date('2026-11-01T00:00:00Z')
+    const firing = abm(tenantId, 'analytics', 50)
+    const early = await applyFirings(db, [firing], at, { evaluationId, deferUnknownAccounts: true })
+    expect(early.deferred).toEqual([firing])
+    expect(early.skipped).toEqual({})
+    expect((await getEvaluation(db, evaluationId))!.counts.pending).toBe(1)
+    expect(await finishEvaluationIfComplete(db, evaluationId)).toBe(false)
+
+    await applyLifecycleEvents(db, [
+      {
+        tenantId,
+        messageId: `${tenantId}-g`,
+        timestamp: '2026-10-01T00:00:00Z',
+        type: 'group',
+        traits: { plan: 'free' },
+      },
+    ])
+    const later = await applyFirings(db, early.deferred, at, {
+      evaluationId,
+      deferUnknownAccounts: true,
+    })
+    expect(later).toMatchObject({ leadsOpened: 1, deferred: [] })
+    expect(await finishEvaluationIfComplete(db, evaluationId)).toBe(true)
+    expect((await getEvaluation(db, evaluationId))!.counts).toMatchObject({
+      leadsOpened: 1,
+      signals: 1,
+      pending: 0,
+    })
+  })
+
+  it('counts a firing whose account never came as skipped once its time is up', async () => {
+    const evaluationId = await createEvaluation(db, { kind: 'abm', trigger: 'manual' })
+    const firing = abm(`fire-never-${++n}`, 'analytics', 50)
+    const out = await applyFirings(db, [firing], new Date('2026-11-01T00:00:00Z'), {
+      evaluationId,
+      deferUnknownAccounts: false,
+    })
+    expect(out).toMatchObject({ deferred: [], skipped: { unknown_account: 1 } })
+    expect((await getEvaluation(db, evaluationId))!.counts.skipped).toEqual({
+      unknown_account: 1,
+    })
   })
 })
