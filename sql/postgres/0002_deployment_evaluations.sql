@@ -9,6 +9,10 @@ CREATE TABLE IF NOT EXISTS deployment (
 );
 INSERT INTO deployment DEFAULT VALUES ON CONFLICT DO NOTHING;
 
+-- The lifecycle mirror (crm/mirror-lifecycle.ts) reads the log in (recorded_at, id)
+-- order from its watermark after every crm-sync: without this, a scan of the whole log.
+CREATE INDEX IF NOT EXISTS activity_log_recorded ON activity_log (recorded_at, id);
+
 -- One row per evaluation of the active rules of a kind: what it read, what it fired
 -- and what apply made of each firing. Queued by the scheduler or POST /api/jobs/evaluate.
 CREATE TABLE IF NOT EXISTS evaluations (
