@@ -5,6 +5,7 @@ import { applyFirings, type RuleFiring } from './apply-firings.js'
 import { applyLifecycleEvents } from './apply-lifecycle-event.js'
 import {
   createEvaluation,
+  expireStaleEvaluations,
   finishEvaluationIfComplete,
   getEvaluation,
   markEvaluationEvaluated,
@@ -238,6 +239,21 @@ describe('when firings are applied as part of an evaluation', () => {
       signals: 1,
       pending: 0,
     })
+  })
+
+  it('is marked failed, with the reason, when its jobs never finished it', async () => {
+    const evaluationId = await createEvaluation(db, { kind: 'churn', trigger: 'schedule' })
+    await db.query(
+      "UPDATE evaluations SET status = 'applying', queued_at = now() - interval '3 hours' WHERE id = $1",
+      [evaluationId],
+    )
+    const fresh = await createEvaluation(db, { kind: 'churn', trigger: 'schedule' })
+    expect(await expireStaleEvaluations(db, 7200)).toBe(1)
+    expect(await getEvaluation(db, evaluationId)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/jobs were lost/),
+    })
+    expect((await getEvaluation(db, fresh))!.status).toBe('queued')
   })
 
   it('counts a firing whose account never came as skipped once its time is up', async () => {

@@ -235,3 +235,22 @@ export async function pruneEvaluations(db: Queryable, retentionDays: number): Pr
   )
   return rowCount
 }
+
+/**
+ * Marks as failed the evaluations still unfinished long after any of their jobs could
+ * have run: their jobs were lost (a flushed Redis holds the only copy of a queued job).
+ * The next scheduled evaluation fires again; this only keeps the record honest.
+ */
+export async function expireStaleEvaluations(
+  db: Queryable,
+  staleAfterSeconds: number,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE evaluations SET status = 'failed', finished_at = now(),
+       error = 'unfinished after ' || $1::int || ' s: its jobs were lost (was Redis flushed?); the next evaluation fires again'
+     WHERE status IN ('queued', 'running', 'applying')
+       AND coalesce(started_at, queued_at) < now() - make_interval(secs => $1::int)`,
+    [staleAfterSeconds],
+  )
+  return rowCount
+}

@@ -2,6 +2,7 @@ import { type Job, type Queue, Worker } from 'bullmq'
 import { applyFirings } from '../crm/apply-firings.js'
 import {
   createEvaluation,
+  expireStaleEvaluations,
   finishEvaluationIfComplete,
   markEvaluationEvaluated,
   markEvaluationFailed,
@@ -167,6 +168,8 @@ export async function startWorkers(
     async wake() {
       const woken = await wakeSnoozedAlerts(db, new Date())
       await pruneEvaluations(db, config.EVALUATION_RETENTION_DAYS)
+      // An hour past the longest an apply job may keep retrying an unknown account.
+      await expireStaleEvaluations(db, config.APPLY_UNKNOWN_ACCOUNT_RETRY_SECONDS + 3600)
       return woken
     },
   }
