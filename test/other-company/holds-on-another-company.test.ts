@@ -4,6 +4,7 @@ import { redisReadiness, startJobs } from '../../cli/runtime.js'
 import { evaluateNow } from '../../jobs/queues.js'
 import type { ClickHouse } from '../../platform/clickhouse.js'
 import type { Db } from '../../platform/postgres.js'
+import { dayDate, storyEvents, storyExpectations } from '../../rules/test-stories.js'
 import { basicAuth, buildTestApp } from '../app.js'
 import { eventually, useTestClickHouse } from '../clickhouse.js'
 import { useTestPostgres } from '../postgres.js'
@@ -69,6 +70,18 @@ describe('when another company, not the simulator, streams its telemetry', () =>
     expect(readyA.deployment.queuePrefix).toMatch(/^\{tenantpulse:[a-z0-9]+\}$/)
     expect(readyA.deployment.queuePrefix).not.toBe(readyB.deployment.queuePrefix)
 
+    // The neighbour has a world of its own (the story tenants, in March 2025).
+    const stories = storyEvents()
+    for (let i = 0; i < stories.length; i += 500) {
+      const res = await other.app.inject({
+        method: 'POST',
+        url: '/v1/batch',
+        headers: { authorization: basicAuth() },
+        payload: { batch: stories.slice(i, i + 500) },
+      })
+      expect(res.json()).toEqual({ success: true })
+    }
+
     const address = await a.app.listen({ host: '127.0.0.1', port: 0 })
     for (let i = 0; i < world.events.length; i += 500) {
       const res = await fetch(`${address}/v1/batch`, {
@@ -79,38 +92,19 @@ describe('when another company, not the simulator, streams its telemetry', () =>
       expect(await res.json()).toEqual({ success: true })
     }
 
-    // Right after the events: no crm-sync has run, no schedule is waited for.
-    const queued = await a.app.inject({
-      method: 'POST',
-      url: '/api/jobs/evaluate',
-      headers: bearer,
-      payload: {},
-    })
-    expect(queued.statusCode).toBe(202)
-    const records = []
-    for (const { evaluationId } of queued.json().queued as Array<{ evaluationId: string }>) {
-      records.push(
-        await eventually(
-          async () =>
-            (
-              await a.app.inject({
-                method: 'GET',
-                url: `/api/jobs/evaluations/${evaluationId}`,
-                headers: bearer,
-              })
-            ).json(),
-          (r) => r.status === 'done' || r.status === 'failed',
-          60_000,
-        ),
-      )
-    }
+    // Right after the events: no crm-sync has run, no schedule is waited for. Both
+    // deployments evaluate at once, each its own world.
+    const [records, neighbourRecords] = await Promise.all([
+      evaluate(a.app, {}),
+      evaluate(other.app, { asOf: dayDate(28).toISOString().slice(0, 10) }),
+    ])
     for (const record of records) {
       expect(record.status).toBe('done')
       expect(record.counts.skipped).toEqual({})
       expect(record.counts.pending).toBe(0)
       expect(record.rules).toBeGreaterThan(0)
     }
-    const [abm, churn] = records
+    const [abm, churn] = records as [EvaluationRecord, EvaluationRecord]
     expect(abm.counts.leadsOpened).toBeGreaterThan(0)
     expect(churn.counts.alertsOpened).toBeGreaterThan(0)
 
@@ -130,11 +124,71 @@ describe('when another company, not the simulator, streams its telemetry', () =>
     expect(alertScore.precision).toBeGreaterThanOrEqual(0.7)
     expect(alertScore.recall).toBeGreaterThanOrEqual(0.7)
 
-    // The neighbour took none of Ledgerly's jobs: it knows none of its accounts.
-    const { rows } = await neighbour.db.query<{ n: string }>('SELECT count(*) AS n FROM accounts')
-    expect(Number(rows[0]!.n)).toBe(0)
+    // Each kept its own: no job of one ran on the other's stores.
+    for (const record of neighbourRecords) {
+      expect(record.status).toBe('done')
+      // Its own scheduled runs may have opened an alert first (alert_open); an
+      // account it does not know would mean another deployment's firing.
+      expect(record.counts.skipped.unknown_account).toBeUndefined()
+    }
+    const neighbourLeads = await listAll(other.app, '/api/leads?status=open')
+    expect(neighbourLeads.map((l) => l.tenantId).sort()).toEqual(
+      Object.entries(storyExpectations)
+        .filter(([tenant, rule]) => rule !== null && tenant.startsWith('free-'))
+        .map(([tenant]) => tenant)
+        .sort(),
+    )
+    const ledgerlyIds = new Set(world.tenants.map((t) => t.id))
+    expect(leadTenants.every((t) => ledgerlyIds.has(t))).toBe(true)
+    const { rows } = await neighbour.db.query<{ tenant_id: string }>(
+      'SELECT tenant_id FROM accounts',
+    )
+    expect(rows.filter((r) => ledgerlyIds.has(r.tenant_id))).toEqual([])
   }, 240_000)
 })
+
+interface EvaluationRecord {
+  status: string
+  rules: number
+  counts: {
+    skipped: Record<string, number>
+    pending: number
+    leadsOpened: number
+    alertsOpened: number
+  }
+}
+
+/** Queues an evaluation of both kinds and waits for both records to finish. */
+async function evaluate(
+  app: Awaited<ReturnType<typeof start>>['app'],
+  payload: { asOf?: string },
+): Promise<EvaluationRecord[]> {
+  const queued = await app.inject({
+    method: 'POST',
+    url: '/api/jobs/evaluate',
+    headers: bearer,
+    payload,
+  })
+  expect(queued.statusCode).toBe(202)
+  const records: EvaluationRecord[] = []
+  for (const { evaluationId } of queued.json().queued as Array<{ evaluationId: string }>) {
+    records.push(
+      await eventually(
+        async () =>
+          (
+            await app.inject({
+              method: 'GET',
+              url: `/api/jobs/evaluations/${evaluationId}`,
+              headers: bearer,
+            })
+          ).json() as EvaluationRecord,
+        (r) => r.status === 'done' || r.status === 'failed',
+        60_000,
+      ),
+    )
+  }
+  return records
+}
 
 async function listAll(
   app: Awaited<ReturnType<typeof start>>['app'],
