@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type ClickHouse, runCommand } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
-import { useTestClickHouse } from '../test/clickhouse.js'
+import { foldCommitted, useTestClickHouse } from '../test/clickhouse.js'
 import { useTestPostgres } from '../test/postgres.js'
 import { addAccount, addAlert, addRule, bearerAuth, buildPeopleTestApp } from './test-support.js'
 
@@ -36,6 +36,7 @@ beforeAll(async () => {
      ('acme', '2026-03-02 09:00:00', now(), 'm4', 'track', 'Invoice Sent', 'action', 'billing', 'u3'),
      ('other', '2026-03-01 09:00:00', now(), 'm5', 'track', 'Invoice Sent', 'action', 'billing', 'u9')`,
   )
+  await foldCommitted(ch)
 })
 
 describe('when a CSM opens a customer account', () => {

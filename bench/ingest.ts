@@ -9,8 +9,11 @@ import { startRuntime } from '../cli/runtime.js'
 import { insertEncodedEvents } from '../ingest/commit-batch.js'
 import { encodeEventRows } from '../ingest/encode-rows.js'
 import type { EventRow } from '../ingest/event-row.js'
+import { runRollups } from '../jobs/fold-rollups.js'
+import type { ClickHouse } from '../platform/clickhouse.js'
 import { loadConfig } from '../platform/config.js'
 import { createLogger } from '../platform/logger.js'
+import type { Db } from '../platform/postgres.js'
 import type { LoadOrder, LoadResult } from './load-client.js'
 
 const fmt = (n: number, digits = 0) =>
@@ -119,28 +122,29 @@ export async function benchIngest(args: string[]): Promise<number> {
     // Warm-up: JIT, the first parts, the user-group cache.
     await load({ ...base, mode: 'closed', clients: 8, durationMs: 2000, runId: 'warm' })
 
+    // The rollups job, as the workers run it: every ROLLUP_EVERY_MS, in this process.
+    const rollups = startRollupLoop(runtime, config.ROLLUP_EVERY_MS)
+    await rollups.catchUp()
     const clients = Number(args.find((a) => a.startsWith('--clients='))?.slice(10) ?? 256)
+    rollups.reset()
     const closed = await load({ ...base, mode: 'closed', clients, runId: 'closed' })
     const acknowledged = report(`HTTP, ${clients} clients, closed loop`, closed)
     await printInserts(runtime)
+    await rollups.print()
+    // 60% of the capacity just measured, offered at a fixed rate.
+    const offered = Math.round((0.6 * acknowledged) / 100) * 100
+    rollups.reset()
     const open = await load({
       ...base,
       mode: 'open',
       clients: 64,
-      requestsPerSecond: 500,
+      requestsPerSecond: offered / 100,
       runId: 'open',
     })
-    report('HTTP, 50,000 events/s offered', open)
+    report(`HTTP, ${fmt(offered)} events/s offered (60%)`, open)
     await printInserts(runtime)
-    const half = await load({
-      ...base,
-      mode: 'open',
-      clients: 64,
-      requestsPerSecond: 250,
-      runId: 'half',
-    })
-    report('HTTP, 25,000 events/s offered', half)
-    await printInserts(runtime)
+    await rollups.print()
+    await rollups.stop()
 
     // The ceiling: the rows of a request, normalised once, inserted straight with the
     // client in 10,000-row batches, the way a bulk loader would: as JSON objects through
@@ -150,30 +154,31 @@ export async function benchIngest(args: string[]): Promise<number> {
     const sample = await sampleRows(runtime.ch, 1000)
     const { ch } = runtime
     const sampleObjects = sample.map(withObjects)
+    // The ceiling's table: a plain MergeTree with the columns of `events`, no views.
+    await ch.client.command({
+      query: `CREATE TABLE ${ch.database}.bench_events_plain AS ${ch.database}.events ENGINE = MergeTree ORDER BY (tenant_id, toDate(timestamp), message_id)`,
+    })
     // 10,000 rows cycled from the sample, each with its own message id.
     const rowsFrom = <T extends object>(rows: T[], done: number) =>
       Array.from({ length: 10_000 }, (_, i) => ({
         ...rows[i % rows.length]!,
         message_id: `ceil-${done + i}`,
       }))
-    const json = await ceilingRun('client insert, JSONEachRow', (done) =>
+    const json = await ceilingRun('plain table, JSONEachRow', (done) =>
       ch.client.insert({
-        table: `${ch.database}.events`,
+        table: `${ch.database}.bench_events_plain`,
         values: rowsFrom(sample, done),
         format: 'JSONEachRow',
       }),
     )
     const encodedInto = (table: string) => (done: number) =>
       insertEncodedEvents(ch, Buffer.from(encodeEventRows(rowsFrom(sampleObjects, done))), table)
-    const tsv = await ceilingRun('client insert, TabSeparated', encodedInto('events'))
-    await ch.client.command({
-      query: `CREATE TABLE ${ch.database}.bench_events_bare AS ${ch.database}.events`,
-    })
-    await ceilingRun('  the same, into events without views', encodedInto('bench_events_bare'))
+    const tsv = await ceilingRun('plain table, TabSeparated', encodedInto('bench_events_plain'))
+    await ceilingRun('  events, as ingest writes it', encodedInto('events'))
     const ceiling = Math.max(json, tsv)
     console.log(`\nratio acknowledged / ceiling: ${fmt(acknowledged / ceiling, 2)}`)
     console.log(
-      `peak RSS: server ${fmt(process.resourceUsage().maxRSS / 1024)} MB over the run, ${fmt(rssUnderLoad / 2 ** 20)} MB at most under load (sampled), ${fmt(rssAtStart / 2 ** 20)} MB after start-up; load client ${fmt(Math.max(closed.maxRssBytes, open.maxRssBytes, half.maxRssBytes) / 2 ** 20)} MB`,
+      `peak RSS: server ${fmt(process.resourceUsage().maxRSS / 1024)} MB over the run, ${fmt(rssUnderLoad / 2 ** 20)} MB at most under load (sampled), ${fmt(rssAtStart / 2 ** 20)} MB after start-up; load client ${fmt(Math.max(closed.maxRssBytes, open.maxRssBytes) / 2 ** 20)} MB`,
     )
   } finally {
     await app.close()
@@ -181,6 +186,54 @@ export async function benchIngest(args: string[]): Promise<number> {
     rmSync(dataDir, { recursive: true, force: true })
   }
   return 0
+}
+
+/**
+ * The rollups job on a timer, as the workers run it, with what a phase saw: the largest
+ * lag a run found (how long the oldest unfolded part had waited), and what it folded.
+ */
+function startRollupLoop(runtime: { ch: ClickHouse; db: Db }, everyMs: number) {
+  let phase = { runs: 0, rows: 0, maxLag: 0, seconds: 0 }
+  let stopped = false
+  let running: Promise<void> = Promise.resolve()
+  const once = async () => {
+    const started = performance.now()
+    const run = await runRollups(runtime, { maxRows: 2_000_000 })
+    phase.runs++
+    phase.rows += run.rows
+    phase.maxLag = Math.max(phase.maxLag, run.lagSeconds)
+    phase.seconds += (performance.now() - started) / 1000
+  }
+  const loop = async () => {
+    while (!stopped) {
+      running = once()
+      await running
+      await new Promise((resolve) => setTimeout(resolve, everyMs))
+    }
+  }
+  void loop()
+  return {
+    reset() {
+      phase = { runs: 0, rows: 0, maxLag: 0, seconds: 0 }
+    },
+    async catchUp() {
+      await running
+      await once()
+    },
+    async print() {
+      const caught = performance.now()
+      await running
+      await once()
+      console.log(
+        `${''.padEnd(34)} rollups: ${fmt(phase.runs)} runs folded ${fmt(phase.rows)} rows in ${fmt(phase.seconds, 1)} s; ` +
+          `lag at most ${fmt(phase.maxLag, 1)} s under load; caught up ${fmt((performance.now() - caught) / 1000, 1)} s after the load stopped`,
+      )
+    },
+    async stop() {
+      stopped = true
+      await running
+    },
+  }
 }
 
 let seen = { count: 0, rows: 0, seconds: 0 }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import type { ClickHouse } from '../platform/clickhouse.js'
+import { runRollups } from '../jobs/fold-rollups.js'
+import { type ClickHouse, runCommand } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
 import { basicAuth, buildTestApp } from '../test/app.js'
 import { queryRows, useTestClickHouse } from '../test/clickhouse.js'
@@ -95,6 +96,9 @@ describe('when the same batch is delivered twice', () => {
         payload: batch(),
       })
     expect((await send()).statusCode).toBe(200)
+    // The rollups job folds what was committed, after the acknowledgement.
+    const fold = () => runRollups({ ch, db }, { maxRows: 100_000 })
+    await fold()
     const once = await figures()
     expect(once.perTenant).toEqual([
       { tenant_id: 'acme', events: '45', users: '3', days: '3' },
@@ -118,6 +122,15 @@ describe('when the same batch is delivered twice', () => {
     )
     // The copies are really there before any merge: the figures hold despite them.
     expect(Number(rawCopies[0]!.n)).toBeGreaterThan(61)
+    expect((await fold()).rows).toBeGreaterThan(0)
+    expect(await figures()).toEqual(once)
+    // Folded again from the start, as after a lost position: still the same figures.
+    await db.query('DELETE FROM rollup_position')
+    await runCommand(
+      ch,
+      "ALTER TABLE {db:Identifier}.rollup_start DELETE WHERE kind = 'views' SETTINGS mutations_sync = 1",
+    )
+    await fold()
     expect(await figures()).toEqual(once)
   })
 })

@@ -30,6 +30,7 @@ export interface QueuePayloads {
   notify: { trigger: 'schedule' | 'apply' }
   health: { trigger: 'schedule' | 'manual' }
   wake: { trigger: 'schedule' | 'manual' }
+  rollups: { trigger: 'schedule' | 'manual' }
 }
 
 export type QueueName = keyof QueuePayloads
@@ -48,6 +49,8 @@ export const jobOptions: Record<QueueName, JobsOptions> = {
   // only fails when Postgres does.
   notify: { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, ...keep },
   health: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...keep },
+  // Runs every second; the next run folds what a failed one did not.
+  rollups: { attempts: 1, ...keep },
   // The next run wakes what this one missed.
   wake: { attempts: 2, backoff: { type: 'fixed', delay: 5000 }, ...keep },
 }

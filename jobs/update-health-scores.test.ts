@@ -4,7 +4,7 @@ import { commitBatches } from '../ingest/commit-batch.js'
 import { toClickHouseTime } from '../ingest/event-row.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
-import { queryRows, useTestClickHouse } from '../test/clickhouse.js'
+import { foldCommitted, queryRows, useTestClickHouse } from '../test/clickhouse.js'
 import { useTestPostgres } from '../test/postgres.js'
 import { updateHealthScores } from './update-health-scores.js'
 
@@ -78,6 +78,7 @@ describe('when health scores are computed for customers', () => {
         rejectedRows: [],
       },
     ])
+    await foldCommitted(ch)
     expect(await updateHealthScores({ ch, db }, { asOf, modulesAvailable: 10 })).toEqual({
       scored: 2,
     })

@@ -19,6 +19,7 @@ import type { Db } from '../platform/postgres.js'
 import type { Redis } from '../platform/redis.js'
 import { deliverWebhooks } from './deliver-webhooks.js'
 import { evaluateActiveRules } from './evaluate-rules.js'
+import { runRollups } from './fold-rollups.js'
 import { createQueue, type QueueName, type QueuePayloads } from './queues.js'
 import { syncCrm } from './sync-crm.js'
 import { updateHealthScores } from './update-health-scores.js'
@@ -73,6 +74,7 @@ export async function startWorkers(
     notify: createQueue('notify', ctx),
     health: createQueue('health', ctx),
     wake: createQueue('wake', ctx),
+    rollups: createQueue('rollups', ctx),
   }
   const modules = deps.catalogue.modules
   const { db, metrics } = deps
@@ -82,6 +84,12 @@ export async function startWorkers(
     freePlans: config.FREE_PLANS,
   }
   const syncCrmNow = (signal?: AbortSignal) => syncCrm(deps, syncOptions, signal)
+  const foldRollupsNow = async () => {
+    const run = await runRollups(deps, { maxRows: config.ROLLUP_FOLD_MAX_ROWS })
+    metrics.rollupLagSeconds.set(run.lagSeconds)
+    metrics.rollupPendingRows.set(run.pendingRows)
+    return run
+  }
   const processors: {
     [N in QueueName]: (data: QueuePayloads[N], signal?: AbortSignal) => Promise<unknown>
   } = {
@@ -96,6 +104,8 @@ export async function startWorkers(
         // (an account's first group call, an order) are applied and mirrored first, so
         // every account the rules see is one the apply step knows.
         const synced = await syncCrmNow(signal)
+        // The rules read the rollups: they must hold the events committed before now.
+        await foldRollupsNow()
         const result = await evaluateActiveRules({ ...deps, modules }, data)
         await markEvaluationEvaluated(db, evaluationId, {
           asOf: result.asOf,
@@ -165,6 +175,7 @@ export async function startWorkers(
         batchSize: 200,
       }),
     health: () => updateHealthScores(deps, { asOf: new Date(), modulesAvailable: modules.length }),
+    rollups: () => foldRollupsNow(),
     async wake() {
       const woken = await wakeSnoozedAlerts(db, new Date())
       await pruneEvaluations(db, config.EVALUATION_RETENTION_DAYS)
@@ -228,6 +239,11 @@ export async function startWorkers(
       'health',
       { every: config.HEALTH_EVERY_MS },
       { name: 'health', data: { trigger: 'schedule' } },
+    )
+    await queues.rollups.upsertJobScheduler(
+      'rollups',
+      { every: config.ROLLUP_EVERY_MS },
+      { name: 'rollups', data: { trigger: 'schedule' } },
     )
     await queues.wake.upsertJobScheduler(
       'wake',

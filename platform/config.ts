@@ -74,6 +74,10 @@ const configSchema = z.object({
       'letters, digits, _ . and - (1 to 48); the deployment id and braces are added',
     )
     .default('tenantpulse'),
+  // The rollups job folds committed events into the rollups: how often, and at most how
+  // many rows of events in one INSERT ... SELECT (a backlog goes in chunks).
+  ROLLUP_EVERY_MS: int(1000, 100),
+  ROLLUP_FOLD_MAX_ROWS: int(2_000_000, 1000),
   // crm-sync: how often it runs, how far before its watermark it reads again (group
   // commits land out of order), and how many events it reads at a time.
   CRM_SYNC_EVERY_MS: int(5000, 100),

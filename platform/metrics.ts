@@ -12,6 +12,8 @@ export interface Metrics {
   firingsApplied: Counter<'kind' | 'outcome'>
   firingsSkipped: Counter<'kind' | 'reason'>
   firingsDeferred: Counter<'kind'>
+  rollupLagSeconds: Gauge
+  rollupPendingRows: Gauge
 }
 
 /** One registry per app, so two apps in one test process do not share counters. */
@@ -72,6 +74,16 @@ export function createMetrics(): Metrics {
       name: 'tenantpulse_rules_firings_skipped_total',
       help: 'Rule firings that changed nothing, by reason (alert_open, cooling_down, unknown_account, ...)',
       labelNames: ['kind', 'reason'],
+      registers,
+    }),
+    rollupLagSeconds: new Gauge({
+      name: 'tenantpulse_rollup_lag_seconds',
+      help: 'How long the oldest committed events not yet in the rollups had waited, at the last rollups run',
+      registers,
+    }),
+    rollupPendingRows: new Gauge({
+      name: 'tenantpulse_rollup_pending_rows',
+      help: 'Committed events not yet folded into the rollups, at the last rollups run',
       registers,
     }),
     firingsDeferred: new Counter({

@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { commitBatches } from '../ingest/commit-batch.js'
+import { foldPending, foldStart } from '../ingest/fold-rollups.js'
 import { loadModuleCatalogue, type ModuleCatalogue } from '../ingest/module-catalogue.js'
 import { createBatchProcessor } from '../ingest/process-batch.js'
 import { createUserGroups } from '../ingest/user-groups.js'
@@ -29,7 +30,15 @@ const BATCH = 2500
  * store, crm-sync then applies them and mirrors the accounts' lifecycle stages back, as
  * the evaluate job does before the rules run: rules pick their accounts by stage.
  */
-export function createTestIngest(ch: ClickHouse, options: { db?: Db; freePlans?: string[] } = {}) {
+export function createTestIngest(
+  ch: ClickHouse,
+  options: {
+    db?: Db
+    freePlans?: string[]
+    /** Fold the rollups as the rollups job would (default); false where views still do. */
+    foldRollups?: boolean
+  } = {},
+) {
   const userGroups = createUserGroups(ch)
   const processBatch = createBatchProcessor({
     catalogue: testCatalogue(),
@@ -37,6 +46,7 @@ export function createTestIngest(ch: ClickHouse, options: { db?: Db; freePlans?:
     skewToleranceMs: 2000,
     limits: { maxDepth: 16, maxKeys: 512, maxStringBytes: 8192, maxEventBytes: 32768 },
   })
+  let folded: number | undefined
   return async function send(events: readonly unknown[]): Promise<void> {
     for (let i = 0; i < events.length; i += BATCH) {
       const result = await processBatch({
@@ -50,6 +60,11 @@ export function createTestIngest(ch: ClickHouse, options: { db?: Db; freePlans?:
         throw new Error(`ingest refused events: ${JSON.stringify(result.rejected.slice(0, 3))}`)
       await commitBatches(ch, [{ rows: result.rows, rejectedRows: result.rejectedRows }])
       userGroups.remember(result.groups)
+    }
+    // The rollups job's work, done at once: the rules read the rollups.
+    if (options.foldRollups !== false) {
+      const after = folded ?? (await foldStart(ch))
+      folded = (await foldPending(ch, { after, maxRows: 2_000_000 })).position
     }
     if (options.db) {
       await syncCrm(

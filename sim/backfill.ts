@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import { commitBatches, insertEncodedEvents } from '../ingest/commit-batch.js'
+import { foldPending, foldStart, recordFolded } from '../ingest/fold-rollups.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import { type BackfillTask, planBackfill } from './backfill-plan.js'
 import type { BackfillTaskResult, BackfillWorkerData } from './backfill-worker.js'
@@ -35,6 +36,8 @@ export interface BackfillResult {
   rejected: number
   inserts: number
   seconds: number
+  /** Folding the written events into the rollups, after the inserts. */
+  rollupSeconds: number
 }
 
 /**
@@ -57,7 +60,14 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
   const workerCount = Math.max(1, Math.min(options.workers ?? availableParallelism(), tasks.length))
   const concurrency = options.concurrency ?? 2
   const totalTenantDays = (to - from) * world.days
-  const result: BackfillResult = { events: 0, rows: 0, rejected: 0, inserts: 0, seconds: 0 }
+  const result: BackfillResult = {
+    events: 0,
+    rows: 0,
+    rejected: 0,
+    inserts: 0,
+    seconds: 0,
+    rollupSeconds: 0,
+  }
   const started = performance.now()
   if (tasks.length === 0) return result
 
@@ -137,6 +147,12 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
     await Promise.all(workers.map((w) => w.terminate()))
   }
   result.seconds = (performance.now() - started) / 1000
+  // The rollups, as the rollups job would fold them, in chunks; recorded as folded so
+  // that a job starting on this store later does not fold them again.
+  const folding = performance.now()
+  const folded = await foldPending(ch, { after: await foldStart(ch), maxRows: 2_000_000 })
+  await recordFolded(ch, folded.position)
+  result.rollupSeconds = (performance.now() - folding) / 1000
   return result
 }
 

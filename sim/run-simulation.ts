@@ -84,6 +84,7 @@ export async function runBackfill(run: BackfillRun, io: RunIo) {
     `backfill: ${formatCount(result.rows)} events written to ${run.ch.database}.events ` +
       `(${formatCount(result.rejected)} rejected) in ${result.seconds.toFixed(1)} s, ` +
       `${formatCount(rate)} events/s, ${formatCount(result.inserts)} inserts; peak RSS ${mb(rss)}\n` +
+      `rollups: folded in ${result.rollupSeconds.toFixed(1)} s\n` +
       `ground truth: ${truth}\nrun: ${record}\n`,
   )
   return result

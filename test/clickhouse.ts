@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll } from 'vitest'
+import { foldPending, foldStart } from '../ingest/fold-rollups.js'
 import { type ClickHouse, createClickHouse, queryRows, runCommand } from '../platform/clickhouse.js'
 import { migrateClickHouse } from '../platform/migrate-clickhouse.js'
 
@@ -44,4 +45,12 @@ export async function eventually<T>(
       throw new Error(`still not settled after ${ms} ms: ${JSON.stringify(value)}`)
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
+}
+
+/**
+ * What the rollups job does every second (jobs/fold-rollups.ts), done now: everything
+ * committed to `events` folded into the rollups, for a test that reads them.
+ */
+export async function foldCommitted(ch: ClickHouse): Promise<void> {
+  await foldPending(ch, { after: await foldStart(ch), maxRows: 2_000_000 })
 }
