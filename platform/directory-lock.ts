@@ -10,8 +10,8 @@ export interface DirectoryLockOptions {
    */
   shared: boolean
   /**
-   * Beside the lock, the holder's pid, so that the refusal can name it. Read only for
-   * the message: the decision is the kernel's.
+   * Beside the lock, the holder's pid, so that the refusal can name it and a start can
+   * wait for a holder that is exiting. Who holds the lock is the kernel's decision.
    */
   ownerFile: string
   /** The error for a directory held elsewhere; owner is undefined where unknown. */
@@ -34,9 +34,9 @@ const held = new Map<string, Held>()
  *
  * The lock is a listening Unix socket in Linux's abstract namespace, named for the
  * directory's real path: a second bind fails with EADDRINUSE while the socket is open,
- * and the kernel closes it with the holder's other descriptors as the process exits,
- * before it is reaped, so neither a zombie nor a recycled pid holds anything (a pid file
- * fails on both). libuv opens it close-on-exec, so no child process inherits it.
+ * and the kernel closes it with the holder's other descriptors as the process exits, by
+ * the time it can be reaped, so neither a zombie nor a recycled pid holds anything (a
+ * pid file fails on both). libuv opens it close-on-exec, so no child process inherits it.
  *
  * The abstract namespace belongs to the network namespace: two containers that share a
  * volume but not a network are not kept apart by this (chDB's own flock on its status
@@ -88,22 +88,45 @@ export function describeOwner(owner: number | undefined): string {
   return owner === process.pid ? 'this process' : `process ${owner}`
 }
 
-function socketName(dir: string): string {
+/**
+ * The abstract socket that is the lock on dir: `ss -xlp | grep tenantpulse` shows who
+ * holds which (the name shows with @ for the leading NUL).
+ */
+export function socketName(dir: string): string {
   // The real path: ./data, a symlink to it and its absolute path are one directory.
   const hash = createHash('sha256').update(realpathSync(dir)).digest('hex')
   return `\0tenantpulse:${hash}`
 }
 
-function bind(name: string, options: DirectoryLockOptions): Promise<net.Server> {
+// A killed holder keeps its descriptors until the kernel has freed its memory: 45 to 90
+// ms for a 1 GB server on a 2-core machine, longer for a bigger one. A start that lands
+// in that window waits for it; a holder that is not exiting is refused at once.
+const exitingHolderWaitMs = 10_000
+
+async function bind(name: string, options: DirectoryLockOptions): Promise<net.Server> {
+  const since = Date.now()
+  for (;;) {
+    try {
+      return await listen(name, options.ownerFile)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
+      const owner = readOwner(options.ownerFile)
+      if (owner === undefined || !isExiting(owner) || Date.now() - since > exitingHolderWaitMs) {
+        throw options.busy(owner !== undefined && isAlive(owner) ? owner : undefined)
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+  }
+}
+
+function listen(name: string, ownerFile: string): Promise<net.Server> {
   return new Promise((resolve, reject) => {
     const server = net.createServer((socket) => socket.destroy())
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? options.busy(liveOwner(options.ownerFile)) : error)
-    })
+    server.once('error', reject)
     server.listen(name, () => {
       // The lock must never be what keeps a finished process from exiting.
       server.unref()
-      writeOwner(options.ownerFile)
+      writeOwner(ownerFile)
       resolve(server)
     })
   })
@@ -125,17 +148,33 @@ function readOwner(file: string): number | undefined {
   }
 }
 
-/**
- * The pid in the owner file, if a process by that number lives. The holder writes the
- * file just after it binds, so a refusal in between could read its dead predecessor's.
- */
-function liveOwner(file: string): number | undefined {
-  const pid = readOwner(file)
-  if (pid === undefined) return undefined
+// The owner file only tells whether the holder is on its way out, and names it in the
+// refusal; who holds the lock is the kernel's answer to bind. The holder writes the file
+// just after it binds, so a refusal in between reads its predecessor's pid, which then
+// names no live process (or a zombie, and the next try reads the holder's own).
+function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
-    return pid
+    return true
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
+
+// PF_EXITING in the flags of /proc/<pid>/stat: the kernel has begun to take the process
+// down. A zombie leader (Z) may still have threads holding its descriptors.
+const pfExiting = 0x4
+
+function isExiting(pid: number): boolean {
+  let stat: string
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return false
+  }
+  // After the command name in parentheses (which may hold spaces): state, ppid, pgrp,
+  // session, tty_nr, tpgid, flags.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const state = fields[0]
+  return state === 'Z' || state === 'X' || (Number(fields[6]) & pfExiting) !== 0
 }
