@@ -79,7 +79,7 @@ export async function openBenchWorld(
   config: Config,
 ): Promise<BenchWorld> {
   const dataDir = args.reuse ?? mkdtempSync(path.join(tmpdir(), 'tenantpulse-bench-'))
-  const ch = createClickHouse({ dataDir, database: config.CLICKHOUSE_DATABASE })
+  const ch = await createClickHouse({ dataDir, database: config.CLICKHOUSE_DATABASE })
   const close = async () => {
     await ch.close()
     if (args.keep) console.log(`data dir kept: ${dataDir}`)

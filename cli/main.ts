@@ -77,7 +77,7 @@ async function main(argv: string[]): Promise<number> {
       return -1
     }
     case 'migrate': {
-      const ch = createClickHouse({
+      const ch = await createClickHouse({
         url: config.CLICKHOUSE_URL,
         dataDir: config.dataDir,
         database: config.CLICKHOUSE_DATABASE,
@@ -100,7 +100,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('usage: tenantpulse sql "<query>"\n')
         return 1
       }
-      const ch = createClickHouse({
+      const ch = await createClickHouse({
         url: config.CLICKHOUSE_URL,
         dataDir: config.dataDir,
         database: config.CLICKHOUSE_DATABASE,

@@ -48,11 +48,11 @@ export async function startRuntime(
   try {
     const ch =
       engines.ch ??
-      createClickHouse({
+      (await createClickHouse({
         url: config.CLICKHOUSE_URL,
         dataDir: config.dataDir,
         database: config.CLICKHOUSE_DATABASE,
-      })
+      }))
     if (!engines.ch) owned.push(() => ch.close())
     const db =
       engines.db ?? (await createPostgres({ url: config.DATABASE_URL, dataDir: config.dataDir }))

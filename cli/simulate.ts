@@ -149,7 +149,7 @@ async function simulate(argv: string[], config: Config): Promise<number> {
     }
     return 0
   }
-  const ch = createClickHouse({
+  const ch = await createClickHouse({
     url: config.CLICKHOUSE_URL,
     dataDir: config.dataDir,
     database: config.CLICKHOUSE_DATABASE,

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { Readable } from 'node:stream'
 import { type ClickHouseClient, createClient } from '@clickhouse/client'
 import { createChdbConnection } from 'chdb/connection'
-import { lockPidFile } from './pid-lock.js'
+import { describeOwner, lockDirectory, type ReleaseLock } from './directory-lock.js'
 
 export type { ClickHouseClient }
 
@@ -41,7 +41,7 @@ export interface ClickHouseOptions {
 }
 
 /** The one place that decides which ClickHouse the process talks to. */
-export function createClickHouse(options: ClickHouseOptions): ClickHouse {
+export async function createClickHouse(options: ClickHouseOptions): Promise<ClickHouse> {
   if (options.url) {
     const client = createClient({
       url: options.url,
@@ -66,7 +66,7 @@ export function createClickHouse(options: ClickHouseOptions): ClickHouse {
   }
   const dir = path.join(options.dataDir, 'clickhouse')
   mkdirSync(dir, { recursive: true })
-  const releaseLock = lockEmbeddedDirectory(dir)
+  const releaseLock = await lockEmbeddedDirectory(dir)
   // chdb declares the Connection type from its own copy of @clickhouse/client-common;
   // the shapes are the same, the declarations are not.
   const chdb = createChdbConnection({ path: dir })
@@ -92,8 +92,11 @@ export function createClickHouse(options: ClickHouseOptions): ClickHouse {
       })
     },
     async close() {
-      await client.close()
-      releaseLock()
+      try {
+        await client.close()
+      } finally {
+        await releaseLock()
+      }
     },
   }
 }
@@ -103,15 +106,17 @@ export class EmbeddedDirectoryBusyError extends Error {
 }
 
 /**
- * chDB binds one data directory per process and does not guard it against a second
- * process, which would corrupt it. Connections within one process share the lock.
+ * chDB binds one data directory per process. Its own flock refuses a second process
+ * with an engine error that names neither the holder nor what to do; this lock comes
+ * first and does both. Connections within one process share it.
  */
-function lockEmbeddedDirectory(dir: string): () => void {
-  return lockPidFile(path.join(dir, 'tenantpulse.pid'), {
+function lockEmbeddedDirectory(dir: string): Promise<ReleaseLock> {
+  return lockDirectory(dir, {
     shared: true,
+    ownerFile: path.join(dir, 'tenantpulse.pid'),
     busy: (owner) =>
       new EmbeddedDirectoryBusyError(
-        `the embedded ClickHouse in ${dir} is in use by process ${owner}. ` +
+        `the embedded ClickHouse in ${dir} is in use by ${describeOwner(owner)}. ` +
           'Embedded mode runs API and workers in one process; stop the other one, ' +
           'use another DATA_DIR, or set CLICKHOUSE_URL to share a ClickHouse server.',
       ),

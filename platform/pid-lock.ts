@@ -3,10 +3,11 @@ import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 const held = new Map<string, number>()
 
 /**
- * A pid file that keeps a second process off an embedded engine's data directory (chDB
- * and PGlite guard nothing, and two writers would corrupt it). A live owner makes this
- * throw `busy(owner)`; a dead one (a crash) is taken over. Within the process, a
- * `shared` lock counts its holders, an exclusive one refuses a second.
+ * A pid file that keeps a second process off an embedded engine's data directory, where
+ * directory-lock.ts has no abstract socket (not Linux). A live owner makes this throw
+ * `busy(owner)`; a dead one (a crash) is taken over. It mistakes a killed owner that is
+ * not reaped yet, and a recycled pid, for a live owner. Within the process, a `shared`
+ * lock counts its holders, an exclusive one refuses a second.
  */
 export function lockPidFile(
   lockFile: string,

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { PGlite, types } from '@electric-sql/pglite'
 import pg from 'pg'
-import { lockPidFile } from './pid-lock.js'
+import { describeOwner, lockDirectory, type ReleaseLock } from './directory-lock.js'
 
 /**
  * One data-access interface over plain SQL for both engines: PGlite in-process, or a
@@ -155,14 +155,16 @@ function createServerDb(url: string, options: PostgresOptions): Db {
 }
 
 async function createEmbeddedDb(dataDir: string): Promise<Db> {
-  mkdirSync(dataDir, { recursive: true })
   const dir = path.join(dataDir, 'postgres')
-  const release = lockEmbeddedDirectory(path.join(dataDir, 'postgres.pid'), dir)
+  // The lock is named for the directory's real path, so it must exist first; PGlite
+  // initialises an empty one as it would a missing one.
+  mkdirSync(dir, { recursive: true })
+  const release = await lockEmbeddedDirectory(path.join(dataDir, 'postgres.pid'), dir)
   let lite: PGlite
   try {
     lite = await PGlite.create(dir, { parsers: { [types.INT8]: (value: string) => value } })
   } catch (error) {
-    release()
+    await release()
     throw error
   }
   const run = async <T>(
@@ -196,7 +198,7 @@ async function createEmbeddedDb(dataDir: string): Promise<Db> {
       try {
         await lite.close()
       } finally {
-        release()
+        await release()
       }
     },
   }
@@ -207,12 +209,13 @@ async function createEmbeddedDb(dataDir: string): Promise<Db> {
  * PGlite does not guard its directory: a second instance, in this process or another,
  * would corrupt it. Embedded mode shares one Db per process.
  */
-function lockEmbeddedDirectory(lockFile: string, dir: string): () => void {
-  return lockPidFile(lockFile, {
+function lockEmbeddedDirectory(ownerFile: string, dir: string): Promise<ReleaseLock> {
+  return lockDirectory(dir, {
     shared: false,
+    ownerFile,
     busy: (owner) =>
       new EmbeddedPostgresBusyError(
-        `the embedded Postgres in ${dir} is in use by ${owner === process.pid ? 'this process' : `process ${owner}`}. ` +
+        `the embedded Postgres in ${dir} is in use by ${describeOwner(owner)}. ` +
           'Embedded mode shares one database handle per process; stop the other one, ' +
           'use another DATA_DIR, or set DATABASE_URL to share a Postgres server.',
       ),

@@ -15,7 +15,7 @@ export const testDataDir = path.join(tmpdir(), `tenantpulse-test-${process.pid}`
  */
 export async function useTestClickHouse(options: { migrate?: boolean } = {}): Promise<ClickHouse> {
   const database = `test_${randomBytes(6).toString('hex')}`
-  const ch = createClickHouse({ dataDir: testDataDir, database })
+  const ch = await createClickHouse({ dataDir: testDataDir, database })
   if (!ch.database.startsWith('test_')) throw new Error(`refusing to use ${ch.database} in a test`)
   if (options.migrate !== false) await migrateClickHouse(ch)
   afterAll(async () => {
