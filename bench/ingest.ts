@@ -200,7 +200,7 @@ function startRollupLoop(runtime: { ch: ClickHouse; db: Db }, everyMs: number) {
     const started = performance.now()
     const run = await runRollups(runtime, { maxRows: 2_000_000 })
     phase.runs++
-    phase.rows += run.rows
+    phase.rows += run.pendingRows
     phase.maxLag = Math.max(phase.maxLag, run.lagSeconds)
     phase.seconds += (performance.now() - started) / 1000
   }
@@ -225,7 +225,7 @@ function startRollupLoop(runtime: { ch: ClickHouse; db: Db }, everyMs: number) {
       await running
       await once()
       console.log(
-        `${''.padEnd(34)} rollups: ${fmt(phase.runs)} runs folded ${fmt(phase.rows)} rows in ${fmt(phase.seconds, 1)} s; ` +
+        `${''.padEnd(34)} rollups: ${fmt(phase.runs)} runs folded ${fmt(phase.rows)} events in ${fmt(phase.seconds, 1)} s; ` +
           `lag at most ${fmt(phase.maxLag, 1)} s under load; caught up ${fmt((performance.now() - caught) / 1000, 1)} s after the load stopped`,
       )
     },

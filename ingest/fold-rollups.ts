@@ -26,7 +26,21 @@ export async function rollupBacklog(ch: ClickHouse, after: number): Promise<Back
   }))
 }
 
-/** Folds the parts whose last block is in (after, through]. A copy changes no figure. */
+/** The committed events not folded yet: how many, and when the oldest was received. */
+export async function pendingEvents(
+  ch: ClickHouse,
+  after: number,
+): Promise<{ rows: number; oldestMs: number | null }> {
+  const [row] = await queryRows<{ rows: string; oldest_ms: string }>(
+    ch,
+    loadSql('clickhouse/queries/rollup-pending'),
+    { after },
+  )
+  const rows = Number(row?.rows ?? 0)
+  return { rows, oldestMs: rows > 0 ? Number(row!.oldest_ms) : null }
+}
+
+/** Folds the events of blocks (after, through]. A copy changes no figure. */
 export async function foldBlocks(ch: ClickHouse, after: number, through: number): Promise<void> {
   const params = { after, through }
   await runCommand(ch, loadSql('clickhouse/queries/fold-usage-daily'), params)

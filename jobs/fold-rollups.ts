@@ -1,16 +1,16 @@
-import { eventsTableUuid, foldPending, foldStart, rollupBacklog } from '../ingest/fold-rollups.js'
+import { eventsTableUuid, foldPending, foldStart, pendingEvents } from '../ingest/fold-rollups.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Queryable } from '../platform/postgres.js'
 
 export interface RollupRun {
-  /** Rows of `events` folded by this run, and the parts they were in. */
+  /** Rows of the parts of `events` this run read (a merged part counts whole), and parts. */
   rows: number
   parts: number
   /** The last block of `events` folded. */
   position: number
-  /** How long the oldest part not yet folded had waited when the run began. */
+  /** How long ago the oldest event not yet folded was received, when the run began. */
   lagSeconds: number
-  /** Rows that were waiting when the run began. */
+  /** Events that were waiting when the run began. */
   pendingRows: number
 }
 
@@ -34,9 +34,8 @@ export async function runRollups(
   )
   const stored = rows[0]
   const after = stored?.table_uuid === uuid ? Number(stored.position) : await foldStart(ch)
-  const backlog = await rollupBacklog(ch, after)
+  const pending = await pendingEvents(ch, after)
   const now = options.now ?? Date.now()
-  const oldest = backlog.reduce((min, p) => Math.min(min, p.writtenMs), now)
   const progress = await foldPending(ch, { after, maxRows: options.maxRows })
   if (progress.position !== after || stored?.table_uuid !== uuid) {
     await db.query(
@@ -53,7 +52,7 @@ export async function runRollups(
     rows: progress.rows,
     parts: progress.parts,
     position: progress.position,
-    lagSeconds: Math.max(0, (now - oldest) / 1000),
-    pendingRows: backlog.reduce((sum, p) => sum + p.rows, 0),
+    lagSeconds: pending.oldestMs === null ? 0 : Math.max(0, (now - pending.oldestMs) / 1000),
+    pendingRows: pending.rows,
   }
 }

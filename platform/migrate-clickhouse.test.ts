@@ -77,8 +77,10 @@ describe('when a migration statement is written', () => {
       if (insert !== null)
         expect(engineOf(insert[1]!)).toMatch(/^(Replacing|Aggregating)MergeTree$/)
       else if (statement.startsWith('ALTER'))
-        // Adding a column that may exist, or setting a view's query to the same text again.
-        expect(statement).toMatch(/^ALTER TABLE \S+\s+(ADD COLUMN IF NOT EXISTS|MODIFY QUERY)\s/)
+        // Adding a column that may exist, setting a view's query or a table's setting again.
+        expect(statement).toMatch(
+          /^ALTER TABLE \S+\s+(ADD COLUMN IF NOT EXISTS|MODIFY QUERY|MODIFY SETTING)\s/,
+        )
       else if (statement.startsWith('DROP')) expect(statement).toMatch(/^DROP VIEW IF EXISTS /)
       else expect(statement).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW|DATABASE) IF NOT EXISTS /)
     }

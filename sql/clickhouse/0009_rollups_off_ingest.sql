@@ -3,8 +3,11 @@
 -- daily_active_users in large blocks with INSERT ... SELECT. It reads by block number:
 -- MergeTree numbers each insert's part in commit order, and a merged part keeps the
 -- range of the blocks it holds, so "the parts with a block after N" is exactly what
--- came since, and a filter on `_part` reads only those parts. module_daily's view
--- stays: it reads usage_daily's inserts, which are the job's now.
+-- came since, and a filter on `_part` reads only those parts. A merge of folded and
+-- new parts is common under load, so each row keeps its own block number too
+-- (enable_block_number_column, `_block_number`): the job folds only the new rows of such
+-- a part. module_daily's view stays: it reads usage_daily's inserts, the job's now.
+ALTER TABLE {db:Identifier}.events MODIFY SETTING enable_block_number_column = 1;
 
 -- Where the job starts on a store with no position of its own: the last block the views
 -- folded ('views', written before they are dropped, so that a block committed in
