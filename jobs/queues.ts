@@ -30,6 +30,7 @@ export interface QueuePayloads {
   notify: { trigger: 'schedule' | 'apply' }
   health: { trigger: 'schedule' | 'manual' }
   wake: { trigger: 'schedule' | 'manual' }
+  playbooks: { trigger: 'schedule' | 'manual' }
 }
 
 export type QueueName = keyof QueuePayloads
@@ -50,6 +51,9 @@ export const jobOptions: Record<QueueName, JobsOptions> = {
   health: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...keep },
   // The next run wakes what this one missed.
   wake: { attempts: 2, backoff: { type: 'fixed', delay: 5000 }, ...keep },
+  // Every step commits on its own and is idempotent: a retry picks up where it failed,
+  // and the next scheduled run catches up on a run that gave up.
+  playbooks: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...keep },
 }
 
 export interface QueueContext {

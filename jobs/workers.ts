@@ -19,6 +19,7 @@ import type { Redis } from '../platform/redis.js'
 import { deliverWebhooks } from './deliver-webhooks.js'
 import { evaluateActiveRules } from './evaluate-rules.js'
 import { createQueue, type QueueName, type QueuePayloads } from './queues.js'
+import { runPlaybooks } from './run-playbooks.js'
 import { syncCrm } from './sync-crm.js'
 import { updateHealthScores } from './update-health-scores.js'
 
@@ -72,6 +73,7 @@ export async function startWorkers(
     notify: createQueue('notify', ctx),
     health: createQueue('health', ctx),
     wake: createQueue('wake', ctx),
+    playbooks: createQueue('playbooks', ctx),
   }
   const modules = deps.catalogue.modules
   const { db, metrics } = deps
@@ -169,6 +171,15 @@ export async function startWorkers(
       await pruneEvaluations(db, config.EVALUATION_RETENTION_DAYS)
       return woken
     },
+    async playbooks(_data, signal) {
+      const summary = await runPlaybooks(
+        { db },
+        { now: new Date(), escalateAfterDays: config.TASK_OVERDUE_ESCALATE_DAYS },
+        signal,
+      )
+      if (summary.webhooks > 0) await queues.notify.add('notify', { trigger: 'apply' })
+      return summary
+    },
   }
 
   const workers = (Object.keys(processors) as QueueName[]).map((name) => {
@@ -230,6 +241,11 @@ export async function startWorkers(
       'wake',
       { every: config.ALERT_WAKE_EVERY_MS },
       { name: 'wake', data: { trigger: 'schedule' } },
+    )
+    await queues.playbooks.upsertJobScheduler(
+      'playbooks',
+      { every: config.PLAYBOOKS_EVERY_MS },
+      { name: 'playbooks', data: { trigger: 'schedule' } },
     )
   }
 
