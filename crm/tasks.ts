@@ -179,3 +179,36 @@ export async function closeTask(
 function withoutUndefined(record: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined))
 }
+
+/**
+ * The open tasks that keep an alert from being resolved: those of a playbook version
+ * that says `requireTasksDoneToResolve`. Done or cancelled tasks never block.
+ */
+export async function tasksBlockingResolve(
+  tx: Queryable,
+  alertId: string,
+): Promise<
+  Array<{ id: string; title: string; dueAt: string; assigneeId: string | null; playbookId: string }>
+> {
+  const { rows } = await tx.query<{
+    id: string
+    title: string
+    due_at: Date
+    assignee_id: string | null
+    playbook_id: string
+  }>(
+    `SELECT t.id, t.title, t.due_at, t.assignee_id, t.playbook_id FROM tasks t
+     JOIN playbook_versions v ON v.playbook_id = t.playbook_id AND v.version = t.playbook_version
+     WHERE t.alert_id = $1 AND t.status = 'open'
+       AND coalesce((v.definition->>'requireTasksDoneToResolve')::boolean, false)
+     ORDER BY t.due_at, t.id`,
+    [alertId],
+  )
+  return rows.map((row) => ({
+    id: row.id,
+    title: row.title,
+    dueAt: row.due_at.toISOString(),
+    assigneeId: row.assignee_id,
+    playbookId: row.playbook_id,
+  }))
+}

@@ -59,6 +59,10 @@ export const errorCodes = {
     status: 422,
     summary: "the lead, alert or opportunity is not on the task's account",
   },
+  ALERT_TASKS_OPEN: {
+    status: 409,
+    summary: "the alert's playbook wants its tasks done or cancelled before it is resolved",
+  },
   PLAYBOOK_INVALID: {
     status: 422,
     summary: 'the playbook does not validate; details list each field',
