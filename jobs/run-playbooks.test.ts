@@ -182,13 +182,14 @@ describe('when an account becomes a customer by its first order', () => {
   it('creates the onboarding tasks for its new CSM, once, and none for a tenant that was already paying', async () => {
     const tenantId = `pb-order-${++seq}`
     const paying = `pb-paying-${++seq}`
+    const on = today()
     await applyLifecycleEvents(db, [
-      groupCall(tenantId, `${tenantId}-g`, today(), { name: 'Orderly', plan: 'free' }),
-      orderCompleted(tenantId, `${tenantId}-o`, today(), { orderId: 'O-1', revenue: 500 }),
-      groupCall(paying, `${paying}-g`, today(), { name: 'Paying', plan: 'pro' }),
+      groupCall(tenantId, `${tenantId}-g`, on, { name: 'Orderly', plan: 'free' }),
+      orderCompleted(tenantId, `${tenantId}-o`, on, { orderId: 'O-1', revenue: 500 }),
+      groupCall(paying, `${paying}-g`, on, { name: 'Paying', plan: 'pro' }),
     ])
     // The events are dated noon today: run once they have happened.
-    const now = daysFrom(new Date(`${today()}T12:00:00Z`), 0.01)
+    const now = daysFrom(new Date(`${on}T12:00:00Z`), 0.01)
     await run(now)
     await run(now)
     const account = await db.query<{ csm_id: string }>(
@@ -202,7 +203,7 @@ describe('when an account becomes a customer by its first order', () => {
       ['first-feedback', 'First-month feedback from Orderly: bugs and requests'],
     ])
     for (const task of tasks) expect(task.assignee_id).toBe(account.rows[0]!.csm_id)
-    expect(tasks[1]!.due_at.getTime() - Date.parse(`${today()}T12:00:00Z`)).toBe(10 * 86_400_000)
+    expect(tasks[1]!.due_at.getTime() - Date.parse(`${on}T12:00:00Z`)).toBe(10 * 86_400_000)
     expect(await tasksOf(db, paying)).toEqual([])
   })
 })
