@@ -3,25 +3,13 @@ import { type ClickHouse, queryRows } from '../platform/clickhouse.js'
 import { AppError } from '../platform/errors.js'
 import type { Db, Queryable } from '../platform/postgres.js'
 import { loadSql } from '../platform/sql.js'
+import { visibleTo } from './account-visibility.js'
 import type { Usage, UsageQuery } from './accounts-schemas.js'
 import { unresolvedAlertsOf } from './alerts-store.js'
-import type { ApiKeyIdentity, KeyRole } from './api-keys.js'
+import type { ApiKeyIdentity } from './api-keys.js'
 import { forbidden } from './auth.js'
 import { iso, isoOrNull } from './schemas.js'
-
-/**
- * Which accounts a role may open: sales works the pre-sale states, customer success
- * the paying and lost customers. Another role's account is a 403 that names the
- * reason, not a 404: the callers are colleagues, the existence of a tenant is no
- * secret among them, and a clear refusal is easier to act on than a false "not found".
- */
-const visibleTo: Record<KeyRole, readonly Lifecycle[]> = {
-  admin: ['prospect', 'lead', 'opportunity', 'customer', 'churned'],
-  sales: ['prospect', 'lead', 'opportunity'],
-  csm: ['customer', 'churned'],
-  data: [],
-  write: [],
-}
+import { accountTasks, type TaskClock } from './tasks-store.js'
 
 // A year and a bit: enough for a renewal review, small enough to stay one quick query.
 const maxUsageDays = 400
@@ -59,7 +47,7 @@ async function visibleAccount(db: Queryable, who: ApiKeyIdentity, tenantId: stri
 }
 
 export const accountsController = {
-  async view(db: Db, who: ApiKeyIdentity, tenantId: string) {
+  async view(db: Db, who: ApiKeyIdentity, tenantId: string, clock: TaskClock) {
     const row = await visibleAccount(db, who, tenantId)
     const history = await db.query<{
       id: string
@@ -122,6 +110,7 @@ export const accountsController = {
         evidence: signal.evidence,
         firedAt: iso(signal.fired_at),
       })),
+      ...(await accountTasks(db, tenantId, clock)),
     }
   },
 

@@ -12,7 +12,10 @@ const roles = ['sales', 'csm', 'admin'] as const
 const tags = ['accounts']
 
 /** One account as its owner sees it, and its daily usage. */
-export async function accountsRoutes(app: FastifyInstance, options: { db: Db; ch: ClickHouse }) {
+export async function accountsRoutes(
+  app: FastifyInstance,
+  options: { db: Db; ch: ClickHouse; escalateDays: number },
+) {
   const api = app.withTypeProvider<ZodTypeProvider>()
   const { db, ch } = options
 
@@ -21,12 +24,17 @@ export async function accountsRoutes(app: FastifyInstance, options: { db: Db; ch
     schema: {
       tags,
       security: bearer,
-      summary: 'The CRM record, history, health, open alerts and intent signals of an account',
+      summary:
+        'The CRM record, history, health, open alerts, intent signals, open tasks and priority of an account',
       description: 'sales sees prospects, leads and opportunities; csm customers and churned',
       params: tenantParams,
       response: { 200: accountView, ...errorResponses },
     },
-    handler: (request) => accounts.view(db, caller(request), request.params.tenantId),
+    handler: (request) =>
+      accounts.view(db, caller(request), request.params.tenantId, {
+        now: new Date(),
+        escalateDays: options.escalateDays,
+      }),
   })
 
   api.get('/api/accounts/:tenantId/usage', {

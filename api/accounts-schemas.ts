@@ -3,6 +3,7 @@ import { lifecycleStates } from '../crm/lifecycle.js'
 import { alertSchema } from './alerts-schemas.js'
 import { idText } from './cursor.js'
 import { timestamp } from './schemas.js'
+import { taskSchema } from './tasks-schemas.js'
 
 export const tenantParams = z.object({ tenantId: z.string().min(1).max(200) })
 
@@ -27,7 +28,9 @@ export const accountSchema = z.object({
 
 export const activitySchema = z.object({
   id: idText,
-  actor: z.string().describe('crm-sync, rule:<id>, or user:key-<api key id>'),
+  actor: z
+    .string()
+    .describe('crm-sync, system, rule:<id>, playbook:<id>, or user:key-<api key id>'),
   action: z.string(),
   fromState: z.string().nullable(),
   toState: z.string().nullable(),
@@ -52,6 +55,10 @@ export const accountView = z.object({
     .describe('the newest 200 entries of the activity log, newest first'),
   openAlerts: z.array(alertSchema).describe('unresolved alerts, most severe first'),
   intentSignals: z.array(intentSignalSchema).describe('the newest 100 rule firings'),
+  priority: z
+    .enum(['normal', 'raised'])
+    .describe('raised while an open task is TASK_OVERDUE_ESCALATE_DAYS or more past due'),
+  openTasks: z.array(taskSchema).describe('open tasks, soonest due first (at most 100)'),
 })
 
 export const usageQuery = z

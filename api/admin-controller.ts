@@ -10,12 +10,14 @@ import type {
 } from './admin-schemas.js'
 import { type ApiRole, createApiKey, type KeyRole } from './api-keys.js'
 import { decodeCursor, idCursor, toPage } from './cursor.js'
+import { isActiveUser } from './leads-store.js'
 import { iso, isoOrNull } from './schemas.js'
 
 interface KeyRow {
   id: string
   name: string
   role: KeyRole
+  user_id: string | null
   created_at: Date
   revoked_at: Date | null
 }
@@ -25,6 +27,7 @@ const toKey = (row: KeyRow) => ({
   id: row.id,
   name: row.name,
   role: row.role,
+  userId: row.user_id,
   createdAt: iso(row.created_at),
   revokedAt: isoOrNull(row.revoked_at),
 })
@@ -80,7 +83,7 @@ export const adminController = {
       q.and(query.revoked ? 'revoked_at IS NOT NULL' : 'revoked_at IS NULL')
     if (query.cursor) q.and(`id > ${q.bind(decodeCursor(query.cursor, idCursor).i)}::bigint`)
     const { rows } = await db.query<KeyRow>(
-      `SELECT id, name, role, created_at, revoked_at FROM api_keys ${q.sql}
+      `SELECT id, name, role, user_id, created_at, revoked_at FROM api_keys ${q.sql}
        ORDER BY id LIMIT ${q.bind(query.limit + 1)}`,
       q.params,
     )
@@ -110,7 +113,7 @@ export const adminController = {
               WHERE k.id = t.id AND k.revoked_at IS NULL AND NOT r.refused
               RETURNING k.id, k.revoked_at
             )
-       SELECT t.id, t.name, t.role, t.created_at,
+       SELECT t.id, t.name, t.role, t.user_id, t.created_at,
               coalesce(v.revoked_at, t.revoked_at) AS revoked_at, r.refused
        FROM target t CROSS JOIN refused r LEFT JOIN revoked v ON v.id = t.id`,
       [id],
@@ -123,6 +126,8 @@ export const adminController = {
   },
 
   async createKey(db: Db, body: z.infer<typeof createKeyBody>) {
+    if (body.userId !== undefined && !(await isActiveUser(db, body.userId)))
+      throw new AppError('USER_UNKNOWN', `no active user ${body.userId}`)
     const made = await createApiKey(db, body)
     return { ...made, role: body.role, createdAt: iso(made.createdAt) }
   },

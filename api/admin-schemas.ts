@@ -33,6 +33,9 @@ export const createKeyBody = z.object({
     .enum(keyRoles)
     .describe('admin, sales, csm, data; or write: a key for the tracking API only'),
   name: z.string().trim().min(1).max(200).describe('whose key, for what'),
+  userId: idText
+    .optional()
+    .describe('the active CRM user the key speaks for: their tasks (mine=true), their leads'),
 })
 
 export const createdKey = z.object({
@@ -40,6 +43,7 @@ export const createdKey = z.object({
   name: z.string(),
   role: z.enum(keyRoles),
   key: z.string().describe('the key itself, shown only in this answer; only its hash is kept'),
+  userId: idText.nullable(),
   createdAt: timestamp,
 })
 
@@ -47,6 +51,7 @@ export const apiKeySchema = z.object({
   id: idText,
   name: z.string(),
   role: z.enum(keyRoles),
+  userId: idText.nullable(),
   createdAt: timestamp,
   revokedAt: timestamp.nullable().describe('set once the key is revoked; it then opens nothing'),
 })

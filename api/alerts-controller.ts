@@ -1,4 +1,5 @@
 import { appendActivity } from '../crm/activity-log.js'
+import { tasksBlockingResolve } from '../crm/tasks.js'
 import { AppError } from '../platform/errors.js'
 import type { Db } from '../platform/postgres.js'
 import {
@@ -95,6 +96,16 @@ function act(
         `cannot ${action} a ${alert.status} alert; ${action} takes ${alertActionLegalFrom(action).join(', ')}`,
         { status: alert.status, action },
       )
+    }
+    if (action === 'resolve') {
+      const open = await tasksBlockingResolve(tx, id)
+      if (open.length > 0) {
+        throw new AppError(
+          'ALERT_TASKS_OPEN',
+          `alert ${id} is worked through playbook ${open[0]!.playbookId}: complete or cancel its ${open.length} open task(s) first (${open.map((t) => `${t.id} "${t.title}"`).join(', ')})`,
+          { openTasks: open },
+        )
+      }
     }
     await setAlertStatus(tx, id, { to: step.to, ...input })
     await appendActivity(tx, {

@@ -47,7 +47,7 @@ describe('when keys are made', () => {
     )
     expect(rows[0]!.key_hash).toBe(hashApiKey(key))
     expect(await tableText()).not.toContain(key)
-    expect(await findApiKey(db, key)).toEqual({ id, name: 'Casey', role: 'csm' })
+    expect(await findApiKey(db, key)).toEqual({ id, name: 'Casey', role: 'csm', userId: null })
   })
 
   it('seeds the operator key once, however often the process starts', async () => {
@@ -130,6 +130,7 @@ describe('when an admin lists and revokes keys', () => {
       id: made.id,
       name: 'leaving rep',
       role: 'sales',
+      userId: null,
       createdAt: made.createdAt,
       revokedAt: null,
     })

@@ -12,6 +12,8 @@ export interface ApiKeyIdentity {
   id: string
   name: string
   role: KeyRole
+  /** The CRM user the key speaks for, if any: "my tasks", a rep's own leads. */
+  userId: string | null
 }
 
 /** SHA-256 hex of the key: what api_keys holds instead of the key itself. */
@@ -26,13 +28,13 @@ export const generateApiKey = (): string => `tpk_${randomBytes(32).toString('bas
  */
 export async function seedApiKey(
   db: Queryable,
-  input: { key: string; role: KeyRole; name: string },
+  input: { key: string; role: KeyRole; name: string; userId?: string | undefined },
 ): Promise<{ id: string; created: boolean }> {
   const keyHash = hashApiKey(input.key)
   const inserted = await db.query<{ id: string }>(
-    `INSERT INTO api_keys (name, role, key_hash) VALUES ($1, $2, $3)
+    `INSERT INTO api_keys (name, role, key_hash, user_id) VALUES ($1, $2, $3, $4)
      ON CONFLICT (key_hash) DO NOTHING RETURNING id`,
-    [input.name, input.role, keyHash],
+    [input.name, input.role, keyHash, input.userId ?? null],
   )
   if (inserted.rows[0]) return { id: inserted.rows[0].id, created: true }
   const existing = await db.query<{ id: string }>('SELECT id FROM api_keys WHERE key_hash = $1', [
@@ -65,18 +67,27 @@ export async function ensureAdminKey(
 /** Makes a key; the caller shows it once, as only its hash is kept. */
 export async function createApiKey(
   db: Queryable,
-  input: { role: KeyRole; name: string },
-): Promise<{ id: string; key: string; role: KeyRole; name: string; createdAt: Date }> {
+  input: { role: KeyRole; name: string; userId?: string | undefined },
+): Promise<{
+  id: string
+  key: string
+  role: KeyRole
+  name: string
+  userId: string | null
+  createdAt: Date
+}> {
   const key = generateApiKey()
   const { rows } = await db.query<{ id: string; created_at: Date }>(
-    'INSERT INTO api_keys (name, role, key_hash) VALUES ($1, $2, $3) RETURNING id, created_at',
-    [input.name, input.role, hashApiKey(key)],
+    `INSERT INTO api_keys (name, role, key_hash, user_id) VALUES ($1, $2, $3, $4)
+     RETURNING id, created_at`,
+    [input.name, input.role, hashApiKey(key), input.userId ?? null],
   )
   return {
     id: rows[0]!.id,
     key,
     role: input.role,
     name: input.name,
+    userId: input.userId ?? null,
     createdAt: rows[0]!.created_at,
   }
 }
@@ -89,8 +100,14 @@ export async function createApiKey(
  */
 export async function findApiKey(db: Queryable, key: string): Promise<ApiKeyIdentity | undefined> {
   const presented = hashApiKey(key)
-  const { rows } = await db.query<{ id: string; name: string; role: KeyRole; key_hash: string }>(
-    'SELECT id, name, role, key_hash FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
+  const { rows } = await db.query<{
+    id: string
+    name: string
+    role: KeyRole
+    key_hash: string
+    user_id: string | null
+  }>(
+    'SELECT id, name, role, key_hash, user_id FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL',
     [presented],
   )
   const row = rows[0]
@@ -98,7 +115,7 @@ export async function findApiKey(db: Queryable, key: string): Promise<ApiKeyIden
   const stored = Buffer.from(row.key_hash, 'hex')
   const given = Buffer.from(presented, 'hex')
   if (stored.length !== given.length || !timingSafeEqual(stored, given)) return undefined
-  return { id: row.id, name: row.name, role: row.role }
+  return { id: row.id, name: row.name, role: row.role, userId: row.user_id }
 }
 
 /** Records use at most once a minute per key: a write per request would cost more than the read. */

@@ -16,6 +16,8 @@ import { alertsRoutes } from './alerts-routes.js'
 import { createAuthHook, requireDeclaredRoles } from './auth.js'
 import { createErrorHandler, deniedCounter } from './error-handler.js'
 import { leadsRoutes } from './leads-routes.js'
+import { playbooksRoutes } from './playbooks-routes.js'
+import { tasksRoutes } from './tasks-routes.js'
 import { webhooksRoutes } from './webhooks-routes.js'
 
 export interface PeopleApiOptions {
@@ -70,9 +72,12 @@ export async function peopleApi(app: FastifyInstance, options: PeopleApiOptions)
 
   const { db, ch } = options
   await app.register(leadsRoutes, { db })
-  await app.register(accountsRoutes, { db, ch })
+  const escalateDays = options.config.TASK_OVERDUE_ESCALATE_DAYS
+  await app.register(accountsRoutes, { db, ch, escalateDays })
   await app.register(alertsRoutes, { db })
   await app.register(webhooksRoutes, { db })
   await app.register(adminRoutes, { db })
+  await app.register(tasksRoutes, { db, escalateDays })
+  await app.register(playbooksRoutes, { db })
   for (const router of options.routers ?? []) await app.register(router, options)
 }

@@ -80,6 +80,36 @@ const endpoints: Endpoint[] = [
     allowed: ['admin'],
     body: { name: 'Matrix', email: 'matrix@example.test', role: 'sales' },
   },
+  { method: 'GET', route: '/api/tasks', allowed: ['sales', 'csm', 'admin'] },
+  { method: 'GET', route: '/api/tasks/:id', allowed: ['sales', 'csm', 'admin'] },
+  {
+    method: 'POST',
+    route: '/api/tasks',
+    allowed: ['sales', 'csm', 'admin'],
+    body: { tenantId: 'nobody', title: 'Call', dueAt: '2999-01-01T00:00:00Z' },
+  },
+  {
+    method: 'PATCH',
+    route: '/api/tasks/:id',
+    allowed: ['sales', 'csm', 'admin'],
+    body: { title: 'x' },
+  },
+  {
+    method: 'POST',
+    route: '/api/tasks/:id/complete',
+    allowed: ['sales', 'csm', 'admin'],
+    body: { outcome: 'done' },
+  },
+  { method: 'POST', route: '/api/tasks/:id/cancel', allowed: ['sales', 'csm', 'admin'], body: {} },
+  { method: 'GET', route: '/api/playbooks', allowed: ['admin', 'csm', 'sales', 'data'] },
+  { method: 'POST', route: '/api/playbooks', allowed: ['admin'], body: { id: 'matrix' } },
+  {
+    method: 'POST',
+    route: '/api/playbooks/:id/activate',
+    allowed: ['admin'],
+    body: { version: 1 },
+  },
+  { method: 'POST', route: '/api/playbooks/:id/retire', allowed: ['admin'] },
 ]
 
 // Each role opens the account of its own side; the other side is checked below.

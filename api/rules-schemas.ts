@@ -69,6 +69,12 @@ export const backtestResult = z.object({
   baseRate: z.number().nullable(),
   lift: z.number().nullable(),
   medianLeadTimeDays: z.number().nullable(),
+  workedAlerts: z
+    .object({ withTasks: z.number(), worked: z.number(), churnedAfter: z.number() })
+    .optional()
+    .describe(
+      "churn rules: the rule's recorded alerts in the period with playbook tasks, those whose tasks were all done, and how many of those accounts still cancelled within the horizon",
+    ),
   seconds: z.number(),
 })
 

@@ -8,6 +8,7 @@ export const webhookEventTypes = [
   'lead.opened',
   'lead.updated',
   'alert.opened',
+  'task.overdue',
 ] as const satisfies readonly WebhookEventType[]
 
 export const createWebhookBody = z.object({

@@ -1,7 +1,9 @@
 import { createApiKey, ensureAdminKey, seedApiKey } from '../api/api-keys.js'
 import { type AppDeps, buildApp } from '../api/app.js'
+import { loadBuiltinPlaybooks } from '../crm/builtin-playbooks.js'
 import { readDeploymentId } from '../crm/deployment.js'
 import { migratePostgres } from '../crm/migrate.js'
+import { installBuiltinPlaybooks } from '../crm/playbooks-store.js'
 import { installBuiltinRules } from '../crm/rules-store.js'
 import { createIngestService } from '../ingest/ingest-service.js'
 import { loadModuleCatalogue, type ModuleCatalogue } from '../ingest/module-catalogue.js'
@@ -70,6 +72,8 @@ export async function startRuntime(
     const catalogue = loadModuleCatalogue(config.modulesFile)
     const installed = await installBuiltinRules(db, loadBuiltinRules(catalogue.modules))
     if (installed.length > 0) log.info({ rules: installed }, 'built-in rules installed')
+    const playbooks = await installBuiltinPlaybooks(db, loadBuiltinPlaybooks())
+    if (playbooks.length > 0) log.info({ playbooks }, 'built-in playbooks installed')
     const metrics = createMetrics()
     await ensureWriteKey(db, config, log)
     const writeKeys = createWriteKeyStore(db)

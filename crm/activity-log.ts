@@ -1,7 +1,15 @@
 import { jsonParam, type Queryable } from '../platform/postgres.js'
 
-/** 'crm-sync' for what the event stream did, `user:<id>` or `rule:<id>` otherwise. */
-export type Actor = 'crm-sync' | 'system' | `user:${string}` | `rule:${string}`
+/**
+ * 'crm-sync' for what the event stream did, `user:<id>`, `rule:<id>` or
+ * `playbook:<id>` otherwise.
+ */
+export type Actor =
+  | 'crm-sync'
+  | 'system'
+  | `user:${string}`
+  | `rule:${string}`
+  | `playbook:${string}`
 
 export interface ActivityEntry {
   tenantId: string

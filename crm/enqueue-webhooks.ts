@@ -1,7 +1,7 @@
 import type { Queryable } from '../platform/postgres.js'
 import { jsonParam } from '../platform/postgres.js'
 
-export type WebhookEventType = 'lead.opened' | 'lead.updated' | 'alert.opened'
+export type WebhookEventType = 'lead.opened' | 'lead.updated' | 'alert.opened' | 'task.overdue'
 
 /**
  * Puts one event in the outbox of every active subscription that wants it (no event

@@ -66,7 +66,7 @@ const uniqueCodes: Record<string, CrmErrorCode> = {
 // composite ones; the column says what is missing.
 function foreignKeyCode(constraint: string): CrmErrorCode {
   if (/_tenant_id_fkey$/.test(constraint)) return 'CRM_UNKNOWN_ACCOUNT'
-  if (/_(owner_id|csm_id|assignee_id)_fkey$/.test(constraint)) return 'CRM_UNKNOWN_USER'
+  if (/_(owner_id|csm_id|assignee_id|user_id)_fkey$/.test(constraint)) return 'CRM_UNKNOWN_USER'
   if (/_rule_id_fkey$|_rule_version_fkey$|^rules_active_version_fkey$/.test(constraint)) {
     return 'CRM_UNKNOWN_RULE'
   }

@@ -31,6 +31,7 @@ export interface QueuePayloads {
   health: { trigger: 'schedule' | 'manual' }
   wake: { trigger: 'schedule' | 'manual' }
   rollups: { trigger: 'schedule' | 'manual' }
+  playbooks: { trigger: 'schedule' | 'manual' }
 }
 
 export type QueueName = keyof QueuePayloads
@@ -53,6 +54,9 @@ export const jobOptions: Record<QueueName, JobsOptions> = {
   rollups: { attempts: 1, ...keep },
   // The next run wakes what this one missed.
   wake: { attempts: 2, backoff: { type: 'fixed', delay: 5000 }, ...keep },
+  // Every step commits on its own and is idempotent: a retry picks up where it failed,
+  // and the next scheduled run catches up on a run that gave up.
+  playbooks: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...keep },
 }
 
 export interface QueueContext {

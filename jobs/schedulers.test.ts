@@ -46,6 +46,7 @@ describe('when the workers start with their schedules', () => {
       'evaluate-churn',
       'health',
       'notify',
+      'playbooks',
       'rollups',
       'wake',
     ])

@@ -21,6 +21,7 @@ import { deliverWebhooks } from './deliver-webhooks.js'
 import { evaluateActiveRules } from './evaluate-rules.js'
 import { runRollups } from './fold-rollups.js'
 import { createQueue, type QueueName, type QueuePayloads } from './queues.js'
+import { runPlaybooks } from './run-playbooks.js'
 import { syncCrm } from './sync-crm.js'
 import { updateHealthScores } from './update-health-scores.js'
 
@@ -75,6 +76,7 @@ export async function startWorkers(
     health: createQueue('health', ctx),
     wake: createQueue('wake', ctx),
     rollups: createQueue('rollups', ctx),
+    playbooks: createQueue('playbooks', ctx),
   }
   const modules = deps.catalogue.modules
   const { db, metrics } = deps
@@ -183,6 +185,15 @@ export async function startWorkers(
       await expireStaleEvaluations(db, config.APPLY_UNKNOWN_ACCOUNT_RETRY_SECONDS + 3600)
       return woken
     },
+    async playbooks(_data, signal) {
+      const summary = await runPlaybooks(
+        { db },
+        { now: new Date(), escalateAfterDays: config.TASK_OVERDUE_ESCALATE_DAYS },
+        signal,
+      )
+      if (summary.webhooks > 0) await queues.notify.add('notify', { trigger: 'apply' })
+      return summary
+    },
   }
 
   const workers = (Object.keys(processors) as QueueName[]).map((name) => {
@@ -249,6 +260,11 @@ export async function startWorkers(
       'wake',
       { every: config.ALERT_WAKE_EVERY_MS },
       { name: 'wake', data: { trigger: 'schedule' } },
+    )
+    await queues.playbooks.upsertJobScheduler(
+      'playbooks',
+      { every: config.PLAYBOOKS_EVERY_MS },
+      { name: 'playbooks', data: { trigger: 'schedule' } },
     )
   }
 

@@ -94,6 +94,10 @@ const configSchema = z.object({
   EVALUATION_RETENTION_DAYS: int(30, 1),
   HEALTH_EVERY_MS: int(60 * 60_000, 1000),
   ALERT_WAKE_EVERY_MS: int(60_000, 1000),
+  // Playbooks: how often their tasks are created, and how many days past due an open
+  // task raises its account's priority and sends task.overdue.
+  PLAYBOOKS_EVERY_MS: int(15 * 60_000, 1000),
+  TASK_OVERDUE_ESCALATE_DAYS: int(3, 0),
   // Webhook delivery: how often the outbox is swept, per-request timeout, attempts
   // before giving up (with doubling backoff capped at 2 h: about a day), and whether
   // private and loopback targets are allowed (refused by default: SSRF).

@@ -51,6 +51,22 @@ export const errorCodes = {
   RULE_INVALID: { status: 422, summary: 'the rule does not validate; details list each field' },
   RULE_KIND_CHANGE: { status: 409, summary: "a new version may not change a rule's kind" },
   JOBS_UNAVAILABLE: { status: 503, summary: 'no job queue is reachable to take the request' },
+  TASK_ILLEGAL_CHANGE: {
+    status: 409,
+    summary: 'the task is done or cancelled: it does not change',
+  },
+  TASK_INVALID_REFERENCE: {
+    status: 422,
+    summary: "the lead, alert or opportunity is not on the task's account",
+  },
+  ALERT_TASKS_OPEN: {
+    status: 409,
+    summary: "the alert's playbook wants its tasks done or cancelled before it is resolved",
+  },
+  PLAYBOOK_INVALID: {
+    status: 422,
+    summary: 'the playbook does not validate; details list each field',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>
 
 export type ErrorCode = keyof typeof errorCodes

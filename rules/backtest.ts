@@ -1,5 +1,6 @@
 import { addDays } from 'date-fns'
 import { recordedOutcomes } from '../crm/outcomes.js'
+import { type WorkedAlerts, workedAlerts } from '../crm/worked-alerts.js'
 import { type ClickHouse, queryRows } from '../platform/clickhouse.js'
 import type { Queryable } from '../platform/postgres.js'
 import { loadSql } from '../platform/sql.js'
@@ -27,12 +28,12 @@ export async function backtestRule(
   deps: { ch: ClickHouse; db: Queryable },
   rule: Rule,
   options: BacktestOptions,
-): Promise<BacktestReport & { ruleId: string; kind: Rule['kind'] }> {
+): Promise<BacktestReport & { ruleId: string; kind: Rule['kind']; workedAlerts?: WorkedAlerts }> {
   const from = utcDay(options.from)
   const to = utcDay(options.to)
   const until = utcDay(addDays(options.to, options.horizonDays))
   const plans = (rule.appliesTo.plans ?? []).map((p) => p.toLowerCase())
-  const [firings, outcomes, population] = await Promise.all([
+  const [firings, outcomes, population, worked] = await Promise.all([
     evaluateRuleOverRange(deps.ch, rule, {
       from: options.from,
       to: options.to,
@@ -46,6 +47,10 @@ export async function backtestRule(
       plans,
       anyPlan: plans.length === 0,
     }),
+    // The alerts the live rule raised in the period, as the CRM store recorded them.
+    rule.kind === 'churn'
+      ? workedAlerts(deps.db, { ruleId: rule.id, from, to, horizonDays: options.horizonDays })
+      : undefined,
   ])
   const report = backtestReport({
     firings,
@@ -55,5 +60,10 @@ export async function backtestRule(
     to,
     horizonDays: options.horizonDays,
   })
-  return { ruleId: rule.id, kind: rule.kind, ...report }
+  return {
+    ruleId: rule.id,
+    kind: rule.kind,
+    ...report,
+    ...(worked ? { workedAlerts: worked } : {}),
+  }
 }
