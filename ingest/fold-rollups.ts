@@ -55,24 +55,28 @@ export interface FoldProgress {
 }
 
 /**
- * Folds everything committed after `after`, a chunk of at most about `maxRows` rows at
- * a time (a part larger than that is a chunk of its own), so that a large backlog (a
- * backfill, a long stop) never groups more in memory than one chunk.
+ * Folds what was committed after `after` when it is called, a chunk of at most about
+ * `maxRows` rows at a time (a part larger than that is a chunk of its own), so that a
+ * large backlog (a backfill, a long stop) never groups more in memory than one chunk.
+ * What is committed meanwhile waits for the next call: under steady load a call ends.
+ * The chunks come from one look at the parts; a merge since then changes nothing, as
+ * each chunk is a range of block numbers, which rows keep through merges.
  */
 export async function foldPending(
   ch: ClickHouse,
   options: { after: number; maxRows: number; onChunk?: (progress: FoldProgress) => void },
 ): Promise<FoldProgress> {
   const progress: FoldProgress = { position: options.after, rows: 0, parts: 0 }
-  for (;;) {
-    const backlog = await rollupBacklog(ch, progress.position)
-    if (backlog.length === 0) return progress
+  const backlog = await rollupBacklog(ch, options.after)
+  let i = 0
+  while (i < backlog.length) {
     let through = progress.position
     let rows = 0
     let parts = 0
-    for (const part of backlog) {
+    for (; i < backlog.length; i++) {
+      const part = backlog[i]!
       if (parts > 0 && rows + part.rows > options.maxRows) break
-      through = part.maxBlock
+      through = Math.max(through, part.maxBlock)
       rows += part.rows
       parts++
     }
@@ -82,6 +86,7 @@ export async function foldPending(
     progress.parts += parts
     options.onChunk?.(progress)
   }
+  return progress
 }
 
 /** Where folding starts on a store with no position yet: what the views folded. */
