@@ -69,6 +69,9 @@ export const backtestResult = z.object({
   baseRate: z.number().nullable(),
   lift: z.number().nullable(),
   medianLeadTimeDays: z.number().nullable(),
+  timeline: z
+    .array(z.object({ day, firings: z.number().int(), outcomes: z.number().int() }))
+    .describe('each day from `from` to `to` + horizon: accounts fired, outcomes recorded'),
   seconds: z.number(),
 })
 
