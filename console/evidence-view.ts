@@ -30,16 +30,12 @@ export function whyItFired(input: {
       <span class="muted">(${input.ruleId}${input.ruleVersion !== null && html` v${input.ruleVersion}`}${input.firedAt && html`, fired ${when(input.firedAt)}`})</span></p>
     ${input.rule?.description && html`<p class="muted">${input.rule.description}</p>`}
     ${reasons.length > 0 && html`<ul class="reasons">${reasons.map((r) => html`<li>${r.text}</li>`)}</ul>`}
-    <table class="evidence">
-      <caption>Evidence</caption>
-      <thead><tr><th scope="col">Figure</th><th scope="col">Value</th></tr></thead>
-      <tbody>
-        ${[...reasons.map((r) => ({ key: r.key, value: r.value })), ...others].map(
-          (f) =>
-            html`<tr><th scope="row"><code>${f.key}</code></th><td>${formatNumber(f.value)}</td></tr>`,
-        )}
-      </tbody>
-    </table>
+    <p class="evidence-title">Evidence</p>
+    <dl class="evidence">
+      ${[...reasons.map((r) => ({ key: r.key, value: r.value })), ...others].map(
+        (f) => html`<div><dt><code>${f.key}</code></dt><dd>${formatNumber(f.value)}</dd></div>`,
+      )}
+    </dl>
   </div>`
 }
 

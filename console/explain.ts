@@ -1,16 +1,16 @@
 import { defaultEvidenceKey } from '../rules/rule-schema.js'
 
-// What each metric counts, in the words a rep or a CSM would use.
+// What each metric counts, in the words a rep or a CSM would use; {m} is the module.
 const phrases: Record<string, string> = {
-  events: 'usage events',
-  active_users: 'active users',
-  user_days: 'user-days (daily active users added up)',
-  active_days: 'days with any use',
-  module_views: 'page views of the module',
-  module_usage: 'actions in the module',
-  module_users: 'people on the module',
-  pricing_views: 'pricing page views',
-  pricing_days: 'days with a pricing page view',
+  events: 'usage events{ on m}',
+  active_users: 'active users{ on m}',
+  user_days: 'user-days (daily active users added up){ on m}',
+  active_days: 'days with any use{ of m}',
+  module_views: 'page views{ of m}',
+  module_usage: 'actions{ in m}',
+  module_users: 'people{ on m}',
+  pricing_views: 'pricing page views{ of m}',
+  pricing_days: 'days with a pricing page view{ of m}',
   seat_utilisation: 'share of seats in use',
   days_since_last_activity: 'days since anyone used the product',
   days_to_renewal: 'days until the estimated renewal',
@@ -48,25 +48,35 @@ export function formatNumber(value: unknown): string {
   return Number.isInteger(value) ? String(value) : String(Math.round(value * 100) / 100)
 }
 
+/** A phrase with its module slot filled (`{ on m}` → ` on Analytics`) or dropped. */
+function phrase(metric: string, moduleName: string | undefined): string {
+  const text = phrases[metric] ?? `${metric.replaceAll('_', ' ')}{ on m}`
+  return text.replace(/\{([^}]*)\bm\}/, (_whole, before: string) =>
+    moduleName ? `${before}${moduleName}` : '',
+  )
+}
+
 function what(c: ConditionDoc, moduleName: string | undefined): string {
-  const base = phrases[c.metric] ?? c.metric.replaceAll('_', ' ')
-  const of = c.of ? (phrases[c.of] ?? c.of.replaceAll('_', ' ')) : undefined
-  let text = base
-  if (c.metric === 'pct_change') text = `change in ${of} against the period before (%)`
-  else if (c.metric === 'zscore')
-    text = `${of} against the account's usual level (standard deviations)`
-  else if (c.metric === 'trend_slope') text = `trend of ${of}`
-  if (moduleName) text += ` on ${moduleName}`
+  let text = phrase(c.metric, moduleName)
+  if (c.of) {
+    const of = phrase(c.of, moduleName)
+    if (c.metric === 'pct_change') text = `change in ${of} against the period before (%)`
+    else if (c.metric === 'zscore')
+      text = `${of} against the account's usual level (standard deviations)`
+    else text = `trend of ${of}`
+  }
   if (c.window) {
-    text += ` in ${c.window.days} days`
-    if (c.window.offsetDays) text += ` ending ${c.window.offsetDays} days earlier`
+    const days = c.window.days === 1 ? 'day' : `${c.window.days} days`
+    text += c.window.offsetDays
+      ? ` in the ${days} ending ${c.window.offsetDays} days ago`
+      : ` in the last ${days}`
   }
   return text
 }
 
 /**
  * Why a rule fired, condition by condition, from the rule version that fired and its
- * evidence: "People on the module on Analytics in 7 days: 3 (the rule asks for at least 3)".
+ * evidence: "People on Analytics in the last 7 days: 3 (the rule asks for at least 3)".
  */
 export function explainEvidence(
   definition: unknown,

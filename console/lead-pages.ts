@@ -51,14 +51,14 @@ const statusWords: Record<Lead['status'], string> = {
 
 export function leadRow(lead: Lead, people: ReadonlyMap<string, string>, fresh = false) {
   return html`<tr${fresh ? html` class="fresh"` : ''}>
-    <td class="num">${lead.score}</td>
-    <td><a href="/leads/${lead.id}">${lead.accountName || lead.tenantId}</a>
-      <span class="muted block">${lead.tenantId}</span></td>
-    <td><span class="badge status-${lead.status}">${statusWords[lead.status]}</span></td>
-    <td>${lead.source === 'abm' ? 'rule' : 'MQL'}</td>
-    <td>${lead.intentTags.map((t) => html`<span class="tag">${t}</span> `)}</td>
-    <td>${lead.ownerId ? (people.get(lead.ownerId) ?? `user ${lead.ownerId}`) : html`<span class="muted">nobody</span>`}</td>
-    <td>${when(lead.createdAt)}</td>
+    <td class="num" data-label="Score">${lead.score}</td>
+    <td data-label="Account"><a href="/leads/${lead.id}">${lead.accountName || lead.tenantId}</a>
+      ${lead.accountName && lead.accountName !== lead.tenantId ? html`<span class="muted block">${lead.tenantId}</span>` : ''}</td>
+    <td data-label="Status"><span class="badge status-${lead.status}">${statusWords[lead.status]}</span></td>
+    <td data-label="Source">${lead.source === 'abm' ? 'rule' : 'MQL'}</td>
+    <td data-label="Intent">${lead.intentTags.length ? lead.intentTags.map((t) => html`<span class="tag">${t}</span> `) : html`<span class="muted">—</span>`}</td>
+    <td data-label="Owner">${lead.ownerId ? (people.get(lead.ownerId) ?? `user ${lead.ownerId}`) : html`<span class="muted">nobody</span>`}</td>
+    <td data-label="Opened">${when(lead.createdAt)}</td>
   </tr>`
 }
 
@@ -101,7 +101,7 @@ export async function leadPages(app: FastifyInstance, options: ConsoleOptions) {
       const who = names(people)
       const filters = { status, source: q.source, module: q.module, owner: q.owner }
       const table = html`<div id="inbox">
-      <table class="list">
+      <table class="list stacks">
         <caption>Leads, best score first${result.items.length === 0 ? html` — none match these filters` : ''}</caption>
         <thead><tr><th scope="col">Score</th><th scope="col">Account</th><th scope="col">Status</th><th scope="col">Source</th><th scope="col">Intent</th><th scope="col">Owner</th><th scope="col">Opened</th></tr></thead>
         <tbody id="lead-rows"${!q.cursor && status === 'open' ? html` sse-swap="lead.opened" hx-swap="afterbegin"` : ''}>
@@ -311,18 +311,19 @@ function actions(lead: Lead, people: Person[], session: Parameters<typeof csrfFi
       }
       <form method="post" action="/leads/${lead.id}/convert" class="inline-form">
         ${csrfField(session)}
-        <div class="field"><label for="amount">Expected amount</label><input id="amount" name="amount" inputmode="decimal" pattern="\\d{1,12}(\\.\\d{1,2})?" placeholder="e.g. 1200"></div>
+        <div class="field"><label for="amount">Expected amount</label><input id="amount" name="amount" inputmode="decimal" placeholder="e.g. 1200" size="10"></div>
         <button type="submit">Convert to opportunity</button>
       </form>
-      <form method="post" action="/leads/${lead.id}/note" class="inline-form grow">
-        ${csrfField(session)}
-        <div class="field grow"><label for="note">Note</label><textarea id="note" name="note" rows="2" maxlength="2000">${lead.note ?? ''}</textarea></div>
-        <button type="submit" class="secondary">Save note</button>
-      </form>
-      <form method="post" action="/leads/${lead.id}/disqualify" class="inline-form">
+      <form method="post" action="/leads/${lead.id}/disqualify" class="inline-form push">
         ${csrfField(session)}
         <button type="submit" class="danger">Disqualify</button>
       </form>
     </div>
+    <form method="post" action="/leads/${lead.id}/note" class="stack note-form">
+      ${csrfField(session)}
+      <label for="note">Note</label>
+      <textarea id="note" name="note" rows="2" maxlength="2000">${lead.note ?? ''}</textarea>
+      <div><button type="submit" class="secondary">Save note</button></div>
+    </form>
   </section>`
 }

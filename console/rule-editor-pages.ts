@@ -83,6 +83,7 @@ function backtestView(bt: NonNullable<EditorState['backtest']>): Html {
         ? [
             {
               label: `Active v${bt.activeVersion}: accounts fired`,
+              dash: true,
               values: bt.active.timeline.map((t) => t.firings),
             },
           ]

@@ -19,7 +19,15 @@
       width: Math.max(280, el.clientWidth),
       height: 260,
       scales: { x: { time: true } },
-      axes: [{}, { label: spec.yLabel, size: 50 }],
+      // Counts: no tick between whole numbers.
+      axes: [
+        {},
+        {
+          label: spec.yLabel,
+          size: 50,
+          values: (_u, ticks) => ticks.map((t) => (Number.isInteger(t) ? t : '')),
+        },
+      ],
       series: [
         {
           label: 'Day',
@@ -28,7 +36,8 @@
         ...spec.series.map((s, i) => ({
           label: s.label,
           stroke: palette[i % palette.length],
-          width: 2,
+          width: s.dash ? 2.5 : 2,
+          dash: s.dash ? [8, 5] : undefined,
           points: { show: false },
         })),
       ],

@@ -19,6 +19,10 @@
     }
   })
 
+  // The rule's annotated copy opens at its first issue, next to the field.
+  const firstBad = document.querySelector('ol.code li.bad')
+  if (firstBad) firstBad.parentElement.scrollTop = firstBad.offsetTop - 60
+
   // Rows and cards that arrive over the live stream are marked for a few seconds.
   document.addEventListener('htmx:sseMessage', () => {
     for (const el of document.querySelectorAll('.fresh')) {
