@@ -9,7 +9,7 @@ import { healthView, whyItFired } from './evidence-view.js'
 import { html } from './html.js'
 import { page, when } from './layout.js'
 import type { ConsoleOptions } from './plugin.js'
-import { dealsOf, ruleVersions } from './reads.js'
+import { actorNames, dealsOf, ruleVersions } from './reads.js'
 
 const dayMs = 86_400_000
 const chartDays = 90
@@ -79,6 +79,10 @@ export async function accountPage(app: FastifyInstance, options: ConsoleOptions)
       const latest = usage.days.at(-1)
       const deals = await dealsOf(db, tenantId)
       const rules = await ruleVersions(db, [...view.intentSignals, ...view.openAlerts])
+      const actor = await actorNames(
+        db,
+        view.history.map((h) => h.actor),
+      )
       const a = view.account
       const chart = JSON.stringify({
         x: days,
@@ -162,7 +166,7 @@ export async function accountPage(app: FastifyInstance, options: ConsoleOptions)
             ${view.history.map(
               (h) => html`<li><span class="when">${when(h.at)}</span>
               <strong>${actionWords[h.action] ?? h.action.replaceAll('_', ' ')}</strong>${h.fromState && h.toState ? html` <span class="muted">${h.fromState} → ${h.toState}</span>` : ''}
-              <span class="block">${h.reason}</span> <span class="muted block">by ${h.actor}</span></li>`,
+              <span class="block">${h.reason}</span> <span class="muted block">by ${actor(h.actor)}</span></li>`,
             )}
           </ol>
         </section>`

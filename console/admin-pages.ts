@@ -54,7 +54,7 @@ export async function adminPages(app: FastifyInstance, options: ConsoleOptions) 
         <form method="post" action="/admin/keys" class="inline-form">
           ${csrfField(session)}
           <div class="field grow"><label for="key-name">Whose key, for what</label><input id="key-name" name="name" required maxlength="200"></div>
-          <div class="field"><label for="key-role">Role</label><select id="key-role" name="role">${keyRoles.map((r) => html`<option value="${r}">${roleNames[r]}</option>`)}</select></div>
+          <div class="field"><label for="key-role">Role</label><select id="key-role" name="role">${keyRoles.map((r) => html`<option value="${r}"${r === 'sales' ? html` selected` : ''}>${roleNames[r]}</option>`)}</select></div>
           <button type="submit">Make key</button>
         </form>
       </section>

@@ -121,9 +121,9 @@ afterEach(async () => {
   expect(sessions.flatMap((s) => s.problems)).toEqual([])
 })
 
-async function signIn(page: Page, role: KeyRole) {
+async function signIn(page: Page, role: KeyRole, key = keys[role]) {
   await page.goto('/signin')
-  await page.getByLabel('API key').fill(keys[role])
+  await page.getByLabel('API key').fill(key)
   await page.getByRole('button', { name: 'Sign in' }).click()
   await page.waitForURL((url) => !url.pathname.startsWith('/signin'))
 }
@@ -300,6 +300,21 @@ describe('when the data team tunes a rule', () => {
     expect(figures).toMatch(/Accounts fired\s+\d+\s+1/)
     expect(figures).toMatch(/Precision/)
     await shot(page, 'rule-backtest')
+
+    await page.getByLabel('As of').fill(asOf.toISOString().slice(0, 10))
+    await page.getByRole('button', { name: 'Dry-run the draft' }).click()
+    await page.getByRole('heading', { name: /Dry-run as of .*: 1 firing/ }).waitFor()
+
+    // The draft becomes version 2, then the version that runs.
+    await page.getByRole('button', { name: 'Save as a new version' }).click()
+    await page.getByText('Saved as version 2').waitFor()
+    await page.getByRole('button', { name: 'Activate version 2' }).click()
+    await page.getByText('Version 2 runs now.').waitFor()
+    const rules = await apiGet('/api/rules', 'data')
+    expect(rules.items.find((r: { id: string }) => r.id === 'paid-module-interest')).toMatchObject({
+      status: 'active',
+      version: 2,
+    })
   })
 })
 
@@ -316,6 +331,9 @@ describe('when an admin manages keys and webhooks', () => {
     await shot(page, 'admin-keys')
     const listed = await apiGet('/api/keys', 'admin')
     expect(listed.items.map((k: { name: string }) => k.name)).toContain('New rep')
+    const fresh = await visit()
+    await signIn(fresh.page, 'sales', secret)
+    await expect.poll(() => fresh.page.url()).toBe(`${base}/leads`)
 
     await page.goto('/admin/webhooks')
     await page.getByRole('textbox', { name: 'URL' }).fill('https://chat.example.test/hooks/cs')

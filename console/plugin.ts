@@ -86,6 +86,8 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleOption
       'referrer-policy': 'same-origin',
       'x-frame-options': 'DENY',
     })
+    // Scripts and styles need no session: no lookup for each of them.
+    if (request.url.startsWith('/assets/')) return
     const id = request.cookies[sessionCookie]
     if (id) request.consoleSession = (await findSession(options.db, id)) ?? null
     const { api, signedIn } = request.routeOptions.config

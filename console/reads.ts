@@ -119,3 +119,23 @@ export async function dealsOf(db: Queryable, tenantId: string) {
   )
   return { opportunities: opportunities.rows, orders: orders.rows }
 }
+
+/** Who an activity-log actor is, in words: a key's name for `user:key-<id>`. */
+export async function actorNames(db: Queryable, actors: readonly string[]) {
+  const ids = [
+    ...new Set(actors.map((a) => /^user:key-(\d+)$/.exec(a)?.[1]).filter((id) => id !== undefined)),
+  ]
+  const { rows } = ids.length
+    ? await db.query<{ id: string; name: string }>(
+        'SELECT id, name FROM api_keys WHERE id = ANY($1::bigint[])',
+        [ids],
+      )
+    : { rows: [] }
+  const names = new Map(rows.map((r) => [r.id, r.name]))
+  return (actor: string): string => {
+    const key = /^user:key-(\d+)$/.exec(actor)?.[1]
+    if (key) return `${names.get(key) ?? `key ${key}`} (console or API)`
+    if (actor.startsWith('rule:')) return `the rule ${actor.slice(5)}`
+    return actor
+  }
+}
