@@ -50,6 +50,8 @@ export async function accountPage(app: FastifyInstance, options: ConsoleOptions)
   const api = app.withTypeProvider<ZodTypeProvider>()
   const { db, ch, routeRoles } = options
   const moduleNames = new Map(options.catalogue.modules.map((m) => [m.key, m.name]))
+  // Events the catalogue placed in no module (a page outside every module's paths).
+  const moduleName = (key: string) => moduleNames.get(key) ?? (key || 'No module')
 
   api.get(
     '/accounts/:tenantId',
@@ -87,7 +89,7 @@ export async function accountPage(app: FastifyInstance, options: ConsoleOptions)
       const chart = JSON.stringify({
         x: days,
         series: series.map((s) => ({
-          label: moduleNames.get(s.module) ?? s.module,
+          label: moduleName(s.module),
           values: s.values,
         })),
         yLabel: 'events a day',
@@ -112,7 +114,7 @@ export async function accountPage(app: FastifyInstance, options: ConsoleOptions)
           <table class="list compact">
             <caption>Events per module in these ${chartDays} days</caption>
             <thead><tr><th scope="col">Module</th><th scope="col">Events</th><th scope="col">Days used</th></tr></thead>
-            <tbody>${series.map((s) => html`<tr><th scope="row">${moduleNames.get(s.module) ?? s.module}</th><td class="num">${s.values.reduce((x, y) => x + y, 0)}</td><td class="num">${s.values.filter((v) => v > 0).length}</td></tr>`)}</tbody>
+            <tbody>${series.map((s) => html`<tr><th scope="row">${moduleName(s.module)}</th><td class="num">${s.values.reduce((x, y) => x + y, 0)}</td><td class="num">${s.values.filter((v) => v > 0).length}</td></tr>`)}</tbody>
           </table>`
           }
         </section>

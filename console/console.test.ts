@@ -141,3 +141,30 @@ describe('when a write comes without the CSRF token', () => {
     expect(after.headers.location).toMatch(/^\/signin/)
   })
 })
+
+describe('when data holds markup', () => {
+  it('shows an account name with a script as text in the inbox and on the lead page', async () => {
+    const { app } = await buildTestApp({ ch, db })
+    const name = '<img src=x onerror=alert(1)><script>alert(2)</script>'
+    await db.query(
+      `INSERT INTO accounts (tenant_id, name, lifecycle, owner_team) VALUES ('evil"tenant', $1, 'prospect', 'sales')`,
+      [name],
+    )
+    const created = await app.inject({
+      method: 'POST',
+      url: '/api/leads',
+      headers: { authorization: `Bearer ${keys.sales}` },
+      payload: { tenantId: 'evil"tenant', note: '</textarea><b>bold</b>' },
+    })
+    expect(created.statusCode).toBe(201)
+    const { cookie } = await signIn(app, keys.sales)
+    for (const url of ['/leads', `/leads/${created.json().lead.id}`]) {
+      const res = await app.inject({ method: 'GET', url, headers: { cookie } })
+      expect(res.statusCode, url).toBe(200)
+      expect(res.body).toContain('&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;')
+      expect(res.body).not.toContain('<img src=x')
+      expect(res.body).not.toContain('<script>alert')
+      expect(res.body).not.toContain('<b>bold</b>')
+    }
+  })
+})

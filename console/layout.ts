@@ -96,6 +96,16 @@ function nav(options: PageOptions, session: ConsoleSession): Html {
       )}
     </ul>
   </nav>
+  ${
+    (options.roles.rolesOf('GET /api/accounts/:tenantId') as readonly string[]).includes(
+      session.identity.role,
+    ) &&
+    html`<form class="find" role="search" method="get" action="/accounts">
+      <label for="find-tenant" class="visually-hidden">Open an account by tenant id</label>
+      <input id="find-tenant" name="tenant" placeholder="Tenant id" required maxlength="200">
+      <button type="submit" class="link">Open</button>
+    </form>`
+  }
   <div class="who">
     <span>${session.identity.name} <span class="role">(${roleNames[session.identity.role]})</span></span>
     <form method="post" action="/signout">
