@@ -192,6 +192,23 @@ describe('when a sales rep works the lead inbox', () => {
     await expect.poll(() => rows.count()).toBe(1)
   })
 
+  it('reaches the content by keyboard: the first Tab is the skip link, which moves focus to the page', async () => {
+    const { page } = await visit()
+    await signIn(page, 'sales')
+    await page.keyboard.press('Tab')
+    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe(
+      'Skip to content',
+    )
+    await page.keyboard.press('Enter')
+    await expect.poll(() => page.evaluate<string>('document.activeElement.id')).toBe('main')
+    // On through the header to the first filter, by Tab alone.
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab')
+      if ((await page.evaluate<string>('document.activeElement.id')) === 'f-status') break
+    }
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('f-status')
+  })
+
   it('gets no alert board and no admin page', async () => {
     const { page } = await visit(1280, { statuses: [403] })
     await signIn(page, 'sales')
@@ -358,6 +375,12 @@ describe('when the console is opened 390 px wide', () => {
       'document.documentElement.scrollWidth - window.innerWidth',
     )
     expect(overflow).toBeLessThanOrEqual(0)
+    // Every control has a name a screen reader can say.
+    const unnamed = await page.evaluate<string[]>(`[...document.querySelectorAll(
+      'input:not([type=hidden]), select, textarea, button')].filter((e) =>
+      !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim()
+    ).map((e) => e.outerHTML)`)
+    expect(unnamed).toEqual([])
     await shot(page, name)
   })
 })
