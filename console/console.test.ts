@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { type KeyRole, seedApiKey } from '../api/api-keys.js'
+import { createRouteRoles } from '../api/route-roles.js'
 import { addAccount } from '../api/test-support.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
@@ -166,5 +167,20 @@ describe('when data holds markup', () => {
       expect(res.body).not.toContain('<script>alert')
       expect(res.body).not.toContain('<b>bold</b>')
     }
+  })
+})
+
+describe('when a console page names an API route', () => {
+  it('takes the roles that route declares, and refuses at start-up a route the API lacks', () => {
+    const roles = createRouteRoles()
+    roles.record({
+      method: 'GET',
+      url: '/api/leads',
+      config: { roles: ['sales', 'admin'] },
+    } as never)
+    roles.record({ method: 'GET', url: '/healthz' } as never)
+    expect(roles.rolesOf('GET /api/leads')).toEqual(['sales', 'admin'])
+    expect(() => roles.rolesOf('GET /healthz')).toThrow('which the API does not declare')
+    expect(() => roles.rolesOf('GET /api/nope')).toThrow('GET /api/nope')
   })
 })
