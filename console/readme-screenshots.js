@@ -43,7 +43,10 @@ mkdirSync(out, { recursive: true })
 const errors = []
 
 async function as(role, width, fn) {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, baseURL: base })
+  const context = await browser.newContext({
+    viewport: { width, height: width < 500 ? 844 : 900 },
+    baseURL: base,
+  })
   const page = await context.newPage()
   page.on(
     'console',
@@ -60,8 +63,9 @@ async function as(role, width, fn) {
   }
   await context.close()
 }
+// A phone's picture is its first screen; a desktop's the whole page.
 const shot = (page, name) =>
-  page.screenshot({ path: path.join(out, `${name}.png`), fullPage: true })
+  page.screenshot({ path: path.join(out, `${name}.png`), fullPage: !name.endsWith('-390') })
 
 try {
   await as(null, 1280, (page) => shot(page, 'signin'))
