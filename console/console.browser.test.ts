@@ -1,3 +1,4 @@
+// biome-ignore-all lint/performance/useDomNodeTextContent: these are Playwright locators; innerText is the text as laid out, which the assertions read
 import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
@@ -27,7 +28,7 @@ import { contentSecurityPolicy } from './plugin.js'
 // .tmp/screenshots/; `npm run screenshots` copies the main ones for the README.
 
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-export const screenshotDir = path.resolve(import.meta.dirname, '..', '.tmp', 'screenshots')
+const screenshotDir = path.resolve(import.meta.dirname, '..', '.tmp', 'screenshots')
 const asOf = dayDate(AS_OF_DAY)
 
 let ch: ClickHouse
