@@ -4,6 +4,7 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from 'fastify'
+import { consolePlugin } from '../console/plugin.js'
 import type { IngestService } from '../ingest/ingest-service.js'
 import type { ModuleCatalogue } from '../ingest/module-catalogue.js'
 import { ingestRoutes } from '../ingest/routes.js'
@@ -15,6 +16,7 @@ import type { Metrics } from '../platform/metrics.js'
 import type { Db } from '../platform/postgres.js'
 import { healthRoutes } from './health-routes.js'
 import { peopleApi } from './people-api.js'
+import { createRouteRoles } from './route-roles.js'
 import { createRulesRoutes, type RulesRoutesOptions } from './rules-routes.js'
 
 export interface AppDeps {
@@ -78,6 +80,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.code(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url}`)),
   )
 
+  // Recorded before the API's routes are added: the console admits, per page, the roles
+  // the API route it stands for declares.
+  const routeRoles = createRouteRoles()
+  app.addHook('onRoute', routeRoles.record)
+
   await app.register(healthRoutes, {
     ch: deps.ch,
     db: deps.db,
@@ -106,6 +113,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         },
       }),
     ],
+  })
+  await app.register(consolePlugin, {
+    db: deps.db,
+    ch: deps.ch,
+    catalogue: deps.catalogue,
+    routeRoles,
+    escalateDays: deps.config.TASK_OVERDUE_ESCALATE_DAYS,
   })
   await app.register(ingestRoutes, {
     ingest: deps.ingest,

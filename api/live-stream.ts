@@ -25,6 +25,8 @@ export async function streamRows(
   request: FastifyRequest,
   reply: FastifyReply,
   pollMs: number,
+  // The event's data; JSON by default. The console sends rendered HTML instead.
+  data: (row: { id: string } & Record<string, unknown>) => string = JSON.stringify,
 ) {
   const resume = request.headers['last-event-id']
   let after = typeof resume === 'string' && /^\d+$/.test(resume) ? resume : await source.newest(db)
@@ -44,7 +46,12 @@ export async function streamRows(
     busy = true
     try {
       for (const row of await source.read(db, after, 100)) {
-        out.write(`id: ${row.id}\nevent: ${source.event}\ndata: ${JSON.stringify(row)}\n\n`)
+        // One data line per line of text, as SSE requires; JSON has only one.
+        const lines = data(row)
+          .split('\n')
+          .map((line) => `data: ${line}\n`)
+          .join('')
+        out.write(`id: ${row.id}\nevent: ${source.event}\n${lines}\n`)
         after = row.id
       }
     } catch (error) {

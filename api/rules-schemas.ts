@@ -75,6 +75,9 @@ export const backtestResult = z.object({
     .describe(
       "churn rules: the rule's recorded alerts in the period with playbook tasks, those whose tasks were all done, and how many of those accounts still cancelled within the horizon",
     ),
+  timeline: z
+    .array(z.object({ day, firings: z.number().int(), outcomes: z.number().int() }))
+    .describe('each day from `from` to `to` + horizon: accounts fired, outcomes recorded'),
   seconds: z.number(),
 })
 

@@ -121,6 +121,7 @@ export async function runDemo(config: Config, log: Logger): Promise<number> {
   const sales = await createApiKey(db, { role: 'sales', name: 'demo sales' })
   const csm = await createApiKey(db, { role: 'csm', name: 'demo csm' })
   const data = await createApiKey(db, { role: 'data', name: 'demo data team' })
+  const admin = await createApiKey(db, { role: 'admin', name: 'demo admin' })
   say(`
 Look further (keys made for this demo, shown once):
   API docs        ${address}/docs
@@ -131,7 +132,13 @@ Look further (keys made for this demo, shown once):
                     -d '{"ruleId":"paid-module-interest","from":"${defaultStart(days - 7, Date.now())}","to":"${defaultStart(15, Date.now())}"}' ${address}/api/rules/backtest
   metrics         ${address}/metrics
 
-Serving until Ctrl-C; the rules run on their schedule.`)
+Serving until Ctrl-C; the rules run on their schedule.
+
+The console: ${address}/ — sign in with one of these keys (shown once):
+  sales rep         ${sales.key}
+  customer success  ${csm.key}
+  data team         ${data.key}
+  admin             ${admin.key}`)
   return -1
 }
 

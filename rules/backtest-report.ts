@@ -27,6 +27,8 @@ export interface BacktestReport {
   lift: number | null
   /** Days from the first firing to the outcome it foretold, median over true positives. */
   medianLeadTimeDays: number | null
+  /** Each day from `from` to `to + horizon`: accounts fired that day, outcomes that day. */
+  timeline: Array<{ day: string; firings: number; outcomes: number }>
 }
 
 const DAY_MS = 86_400_000
@@ -102,7 +104,30 @@ export function backtestReport(input: {
     baseRate: baseRate === null ? null : round(baseRate),
     lift: precision !== null && baseRate ? round(precision / baseRate) : null,
     medianLeadTimeDays: leadTimes.length > 0 ? median(leadTimes) : null,
+    timeline: timeline(firedDays, outcomeDays, start, end + horizonDays),
   }
+}
+
+/** How many accounts fired, and how many outcomes came, on each day: for a chart. */
+function timeline(
+  firedDays: Map<string, number[]>,
+  outcomeDays: Map<string, number[]>,
+  start: number,
+  end: number,
+): BacktestReport['timeline'] {
+  const count = (days: Map<string, number[]>) => {
+    const per = new Map<number, number>()
+    for (const list of days.values()) for (const d of list) per.set(d, (per.get(d) ?? 0) + 1)
+    return per
+  }
+  const fired = count(firedDays)
+  const outcomes = count(outcomeDays)
+  const out: BacktestReport['timeline'] = []
+  for (let d = start; d <= end; d++) {
+    const day = new Date(d * DAY_MS).toISOString().slice(0, 10)
+    out.push({ day, firings: fired.get(d) ?? 0, outcomes: outcomes.get(d) ?? 0 })
+  }
+  return out
 }
 
 const round = (x: number) => Math.round(x * 1000) / 1000
