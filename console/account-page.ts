@@ -7,9 +7,10 @@ import { queryRows } from '../platform/clickhouse.js'
 import { loadSql } from '../platform/sql.js'
 import { healthView, whyItFired } from './evidence-view.js'
 import { html } from './html.js'
-import { page, when } from './layout.js'
+import { notice, page, when } from './layout.js'
 import type { ConsoleOptions } from './plugin.js'
 import { actorNames, dealsOf, ruleVersions } from './reads.js'
+import { alertsOf, taskItem } from './task-pages.js'
 
 const dayMs = 86_400_000
 const chartDays = 90
@@ -26,6 +27,11 @@ const actionWords: Record<string, string> = {
   alert_resolved: 'Alert resolved',
   alert_assigned: 'Alert assigned',
   alert_woken: 'Snoozed alert reopened',
+  task_created: 'Task added',
+  task_updated: 'Task changed',
+  task_completed: 'Task done',
+  task_cancelled: 'Task cancelled',
+  task_overdue: 'Task escalated: overdue',
 }
 
 /** Events per day per module, for the chart and its table. */
@@ -89,6 +95,8 @@ export async function accountPage(app: FastifyInstance, options: ConsoleOptions)
         view.history.map((h) => h.actor),
       )
       const a = view.account
+      const taskContext = { session, roles: routeRoles, alerts: await alertsOf(db, view.openTasks) }
+      const escalated = view.openTasks.filter((t) => t.escalated).length
       const chart = JSON.stringify({
         x: days,
         series: series.map((s) => ({
@@ -105,8 +113,18 @@ export async function accountPage(app: FastifyInstance, options: ConsoleOptions)
           <div><dt>Plan</dt><dd>${a.plan}</dd></div>
           <div><dt>MRR</dt><dd>${a.mrr ?? '—'}</dd></div>
           <div><dt>Seats</dt><dd>${a.seats ?? 'unknown'}</dd></div>
+          <div><dt>Priority</dt><dd>${view.priority === 'raised' ? html`<span class="badge sev-high">raised</span> <span class="muted">${escalated} open task${escalated === 1 ? ' is' : 's are'} ${options.escalateDays} or more days overdue</span>` : 'normal'}</dd></div>
           <div><dt>Active users</dt><dd>${latest ? html`${latest.activeUsers} on ${when(latest.day, { date: true })}; at most ${peak} a day in the last 7 days with use` : 'no use recorded'}</dd></div>
         </dl>
+        <section aria-labelledby="tasks-title">
+          <h2 id="tasks-title">Open tasks</h2>
+          ${notice(undefined)}
+          ${
+            view.openTasks.length === 0
+              ? html`<p class="muted">None.</p>`
+              : html`<div class="cards">${view.openTasks.map((t) => taskItem(t, taskContext, { account: false }))}</div>`
+          }
+        </section>
         <section aria-labelledby="usage-title">
           <h2 id="usage-title">Daily usage per module</h2>
           <p class="muted">${chartDays} days up to ${when(to, { date: true })}${last && Number(last.found) ? ', the last day with any use' : ''}: distinct events a day.</p>

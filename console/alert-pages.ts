@@ -7,6 +7,8 @@ import type { Alert } from '../api/alerts-schemas.js'
 import { getAlert } from '../api/alerts-store.js'
 import { idText } from '../api/cursor.js'
 import { streamRows } from '../api/live-stream.js'
+import { tasksController } from '../api/tasks-controller.js'
+import type { Task } from '../api/tasks-schemas.js'
 import { AppError } from '../platform/errors.js'
 import type { Db } from '../platform/postgres.js'
 import { healthView, whyItFired } from './evidence-view.js'
@@ -45,16 +47,60 @@ interface CardContext {
   moduleNames: ReadonlyMap<string, string>
 }
 
-/** Everything a set of alert cards shows besides the alerts: accounts, rules, people. */
-async function cardData(db: Db, alerts: Alert[]) {
-  const [accounts, rules] = await Promise.all([
+/** Who asks for the cards, and whether the API lets that role list tasks. */
+interface TaskReader {
+  session: ConsoleSession
+  mayListTasks: boolean
+  escalateDays: number
+}
+
+/** Everything a set of alert cards shows besides the alerts: accounts, rules, tasks. */
+async function cardData(db: Db, alerts: Alert[], reader: TaskReader) {
+  const clock = { now: new Date(), escalateDays: reader.escalateDays }
+  const [accounts, rules, tasks] = await Promise.all([
     accountSummaries(
       db,
       alerts.map((a) => a.tenantId),
     ),
     ruleVersions(db, alerts),
+    // GET /api/tasks?alert= for each card, with the key's own visibility.
+    Promise.all(
+      alerts.map(
+        async (a): Promise<[string, Task[]]> => [
+          a.id,
+          reader.mayListTasks
+            ? (
+                await tasksController.list(
+                  db,
+                  reader.session.identity,
+                  { alert: a.id, limit: 20 },
+                  clock,
+                )
+              ).items
+            : [],
+        ],
+      ),
+    ),
   ])
-  return { accounts, rules }
+  return { accounts, rules, tasks: new Map(tasks) }
+}
+
+const taskStatusWords: Record<Task['status'], string> = {
+  open: 'open',
+  done: 'done',
+  cancelled: 'cancelled',
+}
+
+function alertTasks(tasks: Task[] | undefined, alertId: string): Html {
+  if (!tasks || tasks.length === 0) return html``
+  return html`<section class="alert-tasks" aria-labelledby="alert-${alertId}-tasks">
+    <h3 id="alert-${alertId}-tasks">Tasks</h3>
+    <ul class="plain">${tasks.map(
+      (t) =>
+        html`<li><span class="badge status-${t.status}">${taskStatusWords[t.status]}</span> ${t.title}
+        <span class="muted">· ${t.status === 'open' ? html`due ${when(t.dueAt)}${t.overdueDays !== null ? html`, <strong class="late">${t.overdueDays} day${t.overdueDays === 1 ? '' : 's'} late</strong>` : ''}` : t.outcome ? `outcome: ${t.outcome}` : ''}</span></li>`,
+    )}</ul>
+  </section>`
 }
 
 const tomorrow = () => new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
@@ -84,6 +130,7 @@ function card(alert: Alert, data: Awaited<ReturnType<typeof cardData>>, ctx: Car
       ${whyItFired({ ruleId: alert.ruleId, ruleVersion: alert.ruleVersion, rule: data.rules.get(`${alert.ruleId}@${alert.ruleVersion}`), evidence: alert.evidence, moduleNames: ctx.moduleNames })}
       <div>${healthView(account?.healthScore ?? null, account?.healthComponents ?? {})}</div>
     </div>
+    ${alertTasks(data.tasks.get(alert.id), alert.id)}
     ${
       live &&
       html`<div class="actions">
@@ -115,6 +162,13 @@ export async function alertPages(app: FastifyInstance, options: ConsoleOptions) 
   const moduleNames = new Map(options.catalogue.modules.map((m) => [m.key, m.name]))
   const pollMs = options.streamPollMs ?? 1000
   const people = () => activePeople(db, ['csm', 'admin'])
+  const reader = (session: ConsoleSession): TaskReader => ({
+    session,
+    mayListTasks: (routeRoles.rolesOf('GET /api/tasks') as readonly string[]).includes(
+      session.identity.role,
+    ),
+    escalateDays: options.escalateDays,
+  })
   const context = async (request: FastifyRequest): Promise<CardContext> => ({
     session: request.consoleSession!,
     people: await people(),
@@ -131,7 +185,10 @@ export async function alertPages(app: FastifyInstance, options: ConsoleOptions) 
         cursor: request.query.cursor,
         limit: 20,
       })
-      const [data, ctx] = await Promise.all([cardData(db, result.items), context(request)])
+      const [data, ctx] = await Promise.all([
+        cardData(db, result.items, reader(request.consoleSession!)),
+        context(request),
+      ])
       const body = html`<h1>Alert board</h1>
       ${notice(request.query.done ? doneWords[request.query.done] : undefined)}
       <nav class="tabs" aria-label="Alert status">
@@ -172,7 +229,10 @@ export async function alertPages(app: FastifyInstance, options: ConsoleOptions) 
           for (const { id } of rows) {
             const alert = await getAlert(database, id)
             if (alert)
-              out.push({ id, html: card(alert, await cardData(database, [alert]), ctx).text })
+              out.push({
+                id,
+                html: card(alert, await cardData(database, [alert], reader(ctx.session)), ctx).text,
+              })
           }
           return out
         },
@@ -221,7 +281,11 @@ export async function alertPages(app: FastifyInstance, options: ConsoleOptions) 
       return reply.redirect(href('/alerts', { status, done: action }), 303)
     }
     const alert = (await getAlert(db, id))!
-    const updated = card(alert, await cardData(db, [alert]), await context(request))
+    const updated = card(
+      alert,
+      await cardData(db, [alert], reader(request.consoleSession!)),
+      await context(request),
+    )
     // The card in place, and the words in the notice area for screen readers.
     const words = html`<div id="notice" class="notice" role="status" hx-swap-oob="true">${doneWords[action] ?? ''}</div>`
     return reply.type('text/html; charset=utf-8').send(html`${updated}${words}`.text)

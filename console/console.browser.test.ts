@@ -38,6 +38,8 @@ let base: string
 let browser: Browser
 const keys = {} as Record<KeyRole, string>
 const keyNames = { admin: 'Ada Admin', sales: 'Sam Seller', csm: 'Casey Care', data: 'Dana Data' }
+// A CSM key that speaks for a CRM user (the keys above speak for none), for "my tasks".
+const caseyKey = `tpk_browser_casey_${randomBytes(8).toString('hex')}`
 
 beforeAll(async () => {
   if (!existsSync(chromiumPath)) {
@@ -51,7 +53,13 @@ beforeAll(async () => {
     await seedApiKey(db, { key: keys[role], role, name: keyNames[role] })
   }
   await addUser(db, 'Sam Seller', 'sales')
-  await addUser(db, 'Casey Care', 'csm')
+  const casey = await addUser(db, 'Casey Care', 'csm')
+  await seedApiKey(db, {
+    key: caseyKey,
+    role: 'csm',
+    name: 'Casey Care (own tasks)',
+    userId: casey,
+  })
   await addUser(db, 'Chris Care', 'csm')
   await createTestIngest(ch, { db })(storyEvents())
   // One app for the file (buildTestApp's closes with each test): the tests share its
@@ -280,6 +288,142 @@ describe('when a CSM works the alert board', () => {
     expect(await page.locator('.health-score').innerText()).toMatch(/\d+\s+health score/)
     expect(await page.locator('.timeline li').count()).toBeGreaterThan(0)
     await shot(page, 'account')
+  })
+})
+
+describe('when a CSM works their tasks', () => {
+  const day = 86_400_000
+  const titles = {
+    overdue: 'Call cust-drop about the drop in use',
+    today: 'Send cust-drop the training plan',
+    alert: 'Recovery meeting with cust-drop',
+  }
+  let todayId: string
+  let alert: { id: string; status: string }
+
+  beforeAll(async () => {
+    const create = async (payload: object) => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/api/tasks',
+        headers: { authorization: `Bearer ${caseyKey}` },
+        payload: { tenantId: 'cust-drop', ...payload },
+      })
+      expect(res.statusCode).toBe(201)
+      return res.json().task.id as string
+    }
+    // Four days late: past TASK_OVERDUE_ESCALATE_DAYS (3), so it raises the priority.
+    await create({
+      title: titles.overdue,
+      type: 'call',
+      dueAt: new Date(Date.now() - 4 * day).toISOString(),
+    })
+    todayId = await create({
+      title: titles.today,
+      type: 'email',
+      dueAt: `${new Date().toISOString().slice(0, 10)}T23:59:59.000Z`,
+    })
+    // A follow-up on one of the account's alerts, as a playbook would add.
+    alert = (await apiGet('/api/alerts?tenant=cust-drop', 'csm')).items[0]
+    await create({
+      title: titles.alert,
+      type: 'meeting',
+      alertId: alert.id,
+      dueAt: new Date(Date.now() + 3 * day).toISOString(),
+    })
+  })
+
+  it('sees its overdue and today tasks, completes one with an outcome, and the API shows it done', async () => {
+    const { page } = await visit()
+    await signIn(page, 'csm', caseyKey)
+    await page
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('link', { name: 'My tasks' })
+      .click()
+    await page.getByRole('heading', { name: 'My tasks', level: 1 }).waitFor()
+    const overdue = page.getByRole('region', { name: /^Overdue/ })
+    const today = page.getByRole('region', { name: /^Due today/ })
+    expect(await overdue.innerText()).toContain(titles.overdue)
+    expect(await overdue.innerText()).toMatch(/4 days late/)
+    expect(await overdue.innerText()).toContain('escalated')
+    expect(await today.innerText()).toContain(titles.today)
+    await shot(page, 'tasks')
+
+    const item = page.locator(`#task-${todayId}`)
+    await item.getByLabel('Outcome').fill('sent; they book the training for Thursday')
+    await item.getByRole('button', { name: 'Complete' }).click()
+    await expect.poll(() => page.locator(`#task-${todayId} .badge.status-done`).count()).toBe(1)
+    await expect
+      .poll(() => page.locator('#notice').innerText())
+      .toBe('Task done: its outcome is saved.')
+    // The card came back in place and keeps the keyboard focus.
+    await expect
+      .poll(() => page.evaluate<string>('document.activeElement.id'))
+      .toBe(`task-${todayId}-title`)
+
+    const { task } = await apiGet(`/api/tasks/${todayId}`, 'csm')
+    expect(task).toMatchObject({
+      status: 'done',
+      outcome: 'sent; they book the training for Thursday',
+    })
+  })
+
+  it('sees the open tasks on the account page, and the raised priority in words', async () => {
+    const { page } = await visit()
+    await signIn(page, 'csm', caseyKey)
+    await page.goto('/accounts/cust-drop')
+    const tasks = page.getByRole('region', { name: 'Open tasks' })
+    expect(await tasks.innerText()).toContain(titles.overdue)
+    expect(await page.locator('.facts').innerText()).toMatch(
+      /Priority\s+raised 1 open task is 3 or more days overdue/i,
+    )
+    await shot(page, 'account-tasks')
+  })
+
+  it("sees an alert's tasks on its card on the board", async () => {
+    const { page } = await visit()
+    await signIn(page, 'csm', caseyKey)
+    await page.goto(`/alerts?status=${alert.status}`)
+    const tasks = page.locator(`#alert-${alert.id}`).getByRole('region', { name: 'Tasks' })
+    expect(await tasks.innerText()).toMatch(new RegExp(`open\\s+${titles.alert}`))
+    await page.locator(`#alert-${alert.id}`).screenshot({
+      path: path.join(screenshotDir, 'alert-tasks.png'),
+    })
+  })
+
+  it('reads /tasks 390 px wide without scrolling sideways', async () => {
+    const { page } = await visit(390)
+    await signIn(page, 'csm', caseyKey)
+    await page.goto('/tasks')
+    const overflow = await page.evaluate<number>(
+      'document.documentElement.scrollWidth - window.innerWidth',
+    )
+    expect(overflow).toBeLessThanOrEqual(0)
+    const unnamed = await page.evaluate<string[]>(`[...document.querySelectorAll(
+      'input:not([type=hidden]), select, textarea, button')].filter((e) =>
+      !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim()
+    ).map((e) => e.outerHTML)`)
+    expect(unnamed).toEqual([])
+    await shot(page, 'tasks-390')
+  })
+
+  it('says so when the key speaks for no CRM user, and shows the open tasks it may see', async () => {
+    const { page } = await visit()
+    await signIn(page, 'csm')
+    await page.goto('/tasks')
+    await page.getByText('This key is not tied to a CRM user').waitFor()
+    expect(await page.locator('main').innerText()).toContain(titles.overdue)
+  })
+
+  it("gives a sales key none of a customer's tasks", async () => {
+    const { page } = await visit(1280, { statuses: [403] })
+    await signIn(page, 'sales')
+    await page.goto('/tasks')
+    expect(await page.locator('main').innerText()).not.toContain(titles.overdue)
+    const response = await page.goto('/accounts/cust-drop')
+    expect(response?.status()).toBe(403)
+    const listed = await apiGet('/api/tasks?tenant=cust-drop', 'sales')
+    expect(listed.items).toEqual([])
   })
 })
 

@@ -7,6 +7,7 @@ import type { ConsoleSession } from './sessions.js'
 const sections = [
   { href: '/leads', label: 'Lead inbox', api: 'GET /api/leads' },
   { href: '/alerts', label: 'Alert board', api: 'GET /api/alerts' },
+  { href: '/tasks', label: 'My tasks', api: 'GET /api/tasks' },
   { href: '/rules', label: 'Rules', api: 'GET /api/rules' },
   { href: '/admin/keys', label: 'API keys', api: 'GET /api/keys' },
   { href: '/admin/webhooks', label: 'Webhooks', api: 'GET /api/webhooks' },

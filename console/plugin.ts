@@ -18,6 +18,7 @@ import { ruleEditorPages } from './rule-editor-pages.js'
 import { rulePages } from './rule-pages.js'
 import { sessionRoutes } from './session-routes.js'
 import { type ConsoleSession, findSession, sameToken } from './sessions.js'
+import { taskPages } from './task-pages.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -122,6 +123,7 @@ export async function consolePlugin(app: FastifyInstance, options: ConsoleOption
   await app.register(leadPages, options)
   await app.register(alertPages, options)
   await app.register(accountPage, options)
+  await app.register(taskPages, options)
   await app.register(rulePages, options)
   await app.register(ruleEditorPages, options)
   await app.register(adminPages, options)

@@ -12,7 +12,7 @@
     const target = event.detail.elt
     if (!(target instanceof HTMLElement)) return
     const card = target.closest('.card') ?? (target.classList.contains('card') ? target : null)
-    const heading = card?.querySelector('h2')
+    const heading = card?.querySelector('h2, h3')
     if (heading && event.detail.requestConfig?.verb === 'post') {
       heading.setAttribute('tabindex', '-1')
       heading.focus()
