@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import type { Job, Queue } from 'bullmq'
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { startJobs } from '../cli/runtime.js'
 import { addUser } from '../crm/test-fixtures.js'
@@ -8,6 +7,7 @@ import type { Db } from '../platform/postgres.js'
 import { dayDate, storyEvents, storyExpectations } from '../rules/test-stories.js'
 import { basicAuth, buildTestApp } from '../test/app.js'
 import { eventually, useTestClickHouse } from '../test/clickhouse.js'
+import { finished } from '../test/jobs.js'
 import { useTestPostgres } from '../test/postgres.js'
 
 let ch: ClickHouse
@@ -17,16 +17,6 @@ beforeAll(async () => {
   db = await useTestPostgres()
   await addUser(db, 'casey', 'csm')
 })
-
-async function finished(queue: Queue, job: Job): Promise<unknown> {
-  const done = await eventually(
-    async () => (await queue.getJob(job.id!))!,
-    (j) => j.finishedOn !== undefined,
-    20_000,
-  )
-  if (done.failedReason) throw new Error(done.failedReason)
-  return done.returnvalue
-}
 
 const counts = async () => ({
   leads: (

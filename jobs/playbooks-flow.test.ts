@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import type { Job, Queue } from 'bullmq'
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { addAccount, addAlert, addRule } from '../api/test-support.js'
 import { startJobs } from '../cli/runtime.js'
@@ -8,7 +7,8 @@ import { tasksOf } from '../crm/test-playbooks.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
 import { buildTestApp } from '../test/app.js'
-import { eventually, useTestClickHouse } from '../test/clickhouse.js'
+import { useTestClickHouse } from '../test/clickhouse.js'
+import { finished } from '../test/jobs.js'
 import { useTestPostgres } from '../test/postgres.js'
 
 let ch: ClickHouse
@@ -17,16 +17,6 @@ beforeAll(async () => {
   ch = await useTestClickHouse()
   db = await useTestPostgres()
 })
-
-async function finished(queue: Queue, job: Job): Promise<unknown> {
-  const done = await eventually(
-    async () => (await queue.getJob(job.id!))!,
-    (j) => j.finishedOn !== undefined,
-    20_000,
-  )
-  if (done.failedReason) throw new Error(done.failedReason)
-  return done.returnvalue
-}
 
 describe('when two workers take playbooks jobs at the same time', () => {
   it("creates each alert's playbook tasks once, from the built-ins installed at start", async () => {
