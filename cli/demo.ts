@@ -4,6 +4,7 @@ import { buildApp } from '../api/app.js'
 import { applyFirings } from '../crm/apply-firings.js'
 import { evaluateActiveRules } from '../jobs/evaluate-rules.js'
 import { evaluateNow } from '../jobs/queues.js'
+import { runPlaybooks } from '../jobs/run-playbooks.js'
 import { syncCrm } from '../jobs/sync-crm.js'
 import { updateHealthScores } from '../jobs/update-health-scores.js'
 import type { Config } from '../platform/config.js'
@@ -81,6 +82,13 @@ export async function runDemo(config: Config, log: Logger): Promise<number> {
     { ch, db },
     { asOf: new Date(), modulesAvailable: runtime.catalogue.modules.length },
   )
+  // What the playbooks job would make of it on its first run: the follow-up tasks.
+  const playbooks = await runPlaybooks(
+    { db },
+    { now: new Date(), escalateAfterDays: config.TASK_OVERDUE_ESCALATE_DAYS },
+  )
+  const created = Object.values(playbooks.created).reduce((a, b) => a + b, 0)
+  say(`playbooks: ${playbooks.playbooks} active, ${created} follow-up tasks created`)
 
   say('\nA sales rep sees the lead inbox: free tenants with buying intent, and why:')
   const leads = await db.query<{
@@ -118,8 +126,16 @@ export async function runDemo(config: Config, log: Logger): Promise<number> {
       `  ${a.tenant_id.padEnd(8)} ${a.severity.padEnd(6)} health ${String(a.health_score ?? '-').padStart(3)}  ${a.title}  → ${a.csm ?? 'unassigned'}`,
     )
 
-  const sales = await createApiKey(db, { role: 'sales', name: 'demo sales' })
-  const csm = await createApiKey(db, { role: 'csm', name: 'demo csm' })
+  // The sales and CSM keys speak for a person, so that "my tasks" means someone: the
+  // CSM with the most open tasks.
+  const person = async (sql: string) => (await db.query<{ id: string }>(sql)).rows[0]?.id
+  const seller = await person("SELECT id::text AS id FROM users WHERE email = 'sam@demo.test'")
+  const carer = await person(
+    `SELECT u.id::text AS id FROM users u LEFT JOIN tasks t ON t.assignee_id = u.id AND t.status = 'open'
+     WHERE u.role = 'csm' GROUP BY u.id ORDER BY count(t.id) DESC, u.id LIMIT 1`,
+  )
+  const sales = await createApiKey(db, { role: 'sales', name: 'demo sales', userId: seller })
+  const csm = await createApiKey(db, { role: 'csm', name: 'demo csm', userId: carer })
   const data = await createApiKey(db, { role: 'data', name: 'demo data team' })
   const admin = await createApiKey(db, { role: 'admin', name: 'demo admin' })
   say(`
