@@ -55,22 +55,25 @@ export async function installBuiltinRules(
  * team has edited since (its latest version is theirs) is theirs: left alone.
  */
 async function upgradeBuiltin(tx: Queryable, rule: RuleDocument): Promise<boolean> {
-  const { rows } = await tx.query<{ version: number; same: boolean; active: boolean }>(
-    `SELECT v.version, v.definition = $2::text::jsonb AS same,
+  const { rows } = await tx.query<{
+    version: number
+    same: boolean
+    active: boolean
+    created_by: string
+  }>(
+    `SELECT v.version, v.definition = $2::text::jsonb AS same, v.created_by,
        (r.status = 'active' AND r.active_version = v.version) AS active
      FROM rules r JOIN rule_versions v ON v.rule_id = r.id
      WHERE r.id = $1 AND r.kind = $3 ORDER BY v.version DESC LIMIT 1 FOR UPDATE OF r`,
     [rule.id, jsonParam(rule), rule.kind],
   )
   const latest = rows[0]
-  if (!latest || latest.same) return false
-  const { rowCount } = await tx.query(
+  if (!latest || latest.same || latest.created_by !== 'builtin') return false
+  await tx.query(
     `INSERT INTO rule_versions (rule_id, version, definition, created_by)
-     SELECT $1, $2, $3::text::jsonb, 'builtin'
-     WHERE (SELECT created_by FROM rule_versions WHERE rule_id = $1 AND version = $2 - 1) = 'builtin'`,
+     VALUES ($1, $2, $3::text::jsonb, 'builtin')`,
     [rule.id, latest.version + 1, jsonParam(rule)],
   )
-  if (rowCount === 0) return false
   if (latest.active) {
     await tx.query('UPDATE rules SET active_version = $2, updated_at = now() WHERE id = $1', [
       rule.id,

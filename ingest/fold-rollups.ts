@@ -9,21 +9,16 @@ import { loadSql } from '../platform/sql.js'
 export interface BacklogPart {
   maxBlock: number
   rows: number
-  writtenMs: number
 }
 
 /** The committed parts not folded yet, after block `after`, oldest first. */
 export async function rollupBacklog(ch: ClickHouse, after: number): Promise<BacklogPart[]> {
-  const rows = await queryRows<{ max_block: string; rows: string; written_ms: string }>(
+  const rows = await queryRows<{ max_block: string; rows: string }>(
     ch,
     loadSql('clickhouse/queries/rollup-backlog'),
     { database: ch.database, after },
   )
-  return rows.map((r) => ({
-    maxBlock: Number(r.max_block),
-    rows: Number(r.rows),
-    writtenMs: Number(r.written_ms),
-  }))
+  return rows.map((r) => ({ maxBlock: Number(r.max_block), rows: Number(r.rows) }))
 }
 
 /** The committed events not folded yet: how many, and when the oldest was received. */

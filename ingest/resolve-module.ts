@@ -2,8 +2,6 @@ import type { EventKind } from './event-row.js'
 import { lifecycleEventNames, type ModuleCatalogue } from './module-catalogue.js'
 import type { TrackingEvent } from './validate-event.js'
 
-export const lifecycleEvents = lifecycleEventNames
-
 export interface ModuleAndKind {
   module: string
   kind: EventKind
@@ -26,7 +24,7 @@ export function resolveModule(event: TrackingEvent, catalogue: ModuleCatalogue):
     case 'alias':
       return { module: '', kind: event.type, path: '' }
     case 'track': {
-      if (lifecycleEvents.has(event.event)) return { module: '', kind: 'lifecycle', path: '' }
+      if (lifecycleEventNames.has(event.event)) return { module: '', kind: 'lifecycle', path: '' }
       const path = pagePath(event)
       const match = path === '' ? undefined : catalogue.matchPath(path)
       const named = event.properties?.module
