@@ -6,6 +6,7 @@ import {
   pickRollup,
   RENEWAL_LOOKBACK_DAYS,
   type Rollup,
+  type StoredScoreMetric,
   scanKindsSql,
   ZSCORE_BASELINE_WINDOWS,
 } from './metric-catalogue.js'
@@ -161,9 +162,10 @@ export function compileMetric(c: ComparisonNode, mode: Mode, p: ParamSink): Metr
     for (const [name, sql] of Object.entries(metric.def.extras ?? {})) extras[name] = sql(parts)
     return { aggregates, ctes: [], value: metric.def.value?.(parts) ?? parts.agg, extras }
   }
-  if (metric.kind === 'health') {
-    const value = `if(${healthAlias}.scored = 1, ${healthAlias}.score, NULL)`
-    return { aggregates: [], ctes: [healthCte(mode)], value, extras: {} }
+  if (metric.kind === 'stored') {
+    const cte = storedScoreCte(metric.def, mode)
+    const value = `if(${cte.alias}.scored = 1, ${cte.alias}.score, NULL)`
+    return { aggregates: [], ctes: [cte], value, extras: {} }
   }
   const { def, of } = metric
   if (def.shape === 'trend_slope') return trendMetric(of, c.index, mode, p)
@@ -295,31 +297,32 @@ function renewalCte(mode: Mode): OwnCte {
   return { name: 'renewals', alias: 'n', scope: 'tenant', sql }
 }
 
-const healthAlias = 'h'
-
 /**
- * The latest stored health score on or before asOf, at most HEALTH_SCORE_MAX_AGE_DAYS
- * old, with `scored` = 1 so that a tenant without one reads as none rather than 0 (a
- * LEFT JOIN's missing row). Copies of a day's score: the newest computed_at wins.
+ * The latest stored score on or before asOf, at most HEALTH_SCORE_MAX_AGE_DAYS old, with
+ * `scored` = 1 so that a tenant without one reads as none rather than 0 (a LEFT JOIN's
+ * missing row). Copies of a day's score: the newest computed_at wins.
  */
-function healthCte(mode: Mode): OwnCte {
-  const latest = 'argMax(score, (day, computed_at)) AS score, 1 AS scored'
+function storedScoreCte(def: StoredScoreMetric, mode: Mode): OwnCte {
+  const latest = `argMax(${def.column}, (day, computed_at)) AS score, 1 AS scored`
+  const table = `{db:Identifier}.${def.table}`
   const sql =
     mode.kind === 'point'
       ? [
           `SELECT tenant_id, ${latest}`,
-          'FROM {db:Identifier}.health_scores',
+          `FROM ${table}`,
           `WHERE day <= {asOf:Date} AND day > {asOf:Date} - ${HEALTH_SCORE_MAX_AGE_DAYS}`,
           'GROUP BY tenant_id',
         ].join('\n')
       : [
           `SELECT as_of, tenant_id, ${latest}`,
-          'FROM {db:Identifier}.health_scores',
+          `FROM ${table}`,
           `ARRAY JOIN arrayFilter(d -> d >= {from:Date} AND d <= {to:Date}, arrayMap(i -> day + i, range(${HEALTH_SCORE_MAX_AGE_DAYS}))) AS as_of`,
           `WHERE day <= {to:Date} AND day > {from:Date} - ${HEALTH_SCORE_MAX_AGE_DAYS}`,
           'GROUP BY as_of, tenant_id',
         ].join('\n')
-  return { name: 'health', alias: healthAlias, scope: 'tenant', sql }
+  // One CTE per table: two conditions on the same score share it.
+  const name = def.table === 'health_scores' ? 'health' : 'churn_risk'
+  return { name, alias: def.table === 'health_scores' ? 'h' : 'cr', scope: 'tenant', sql }
 }
 
 /** Every day from..to, as an array: the as-of days of a backtest. */

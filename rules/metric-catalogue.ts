@@ -74,15 +74,21 @@ export interface RenewalMetric extends MetricBase {
   value: (parts: RenewalParts) => string
 }
 
-/** The customer's health score, as the health job stored it (jobs/update-health-scores.ts). */
-export interface HealthMetric extends MetricBase {
-  shape: 'health_score'
+/**
+ * A score a job stores per customer and day: the health score (jobs/update-health-scores.ts)
+ * or the churn model's probability (model/score.ts).
+ */
+export interface StoredScoreMetric extends MetricBase {
+  shape: 'stored_score'
   module: 'forbidden'
+  /** Its ClickHouse table (tenant_id, day, computed_at and the column). */
+  table: 'health_scores' | 'churn_scores'
+  column: 'score' | 'probability'
 }
 
-export type MetricDef = WindowMetric | DerivedMetric | RenewalMetric | HealthMetric
+export type MetricDef = WindowMetric | DerivedMetric | RenewalMetric | StoredScoreMetric
 
-/** How old a stored health score may be and still count: a stopped job is not health. */
+/** How old a stored score may be and still count: a stopped job is not health. */
 export const HEALTH_SCORE_MAX_AGE_DAYS = 7
 
 /** How many earlier windows a z-score takes as the account's own baseline. */
@@ -248,8 +254,19 @@ const metricList = [
     name: 'health_score',
     unit: 'points',
     description: `The customer's health score (0–100) from the health job, the latest computed in the ${HEALTH_SCORE_MAX_AGE_DAYS} days up to asOf; none when there is none (free tenants, or before the job ran).`,
-    shape: 'health_score',
+    shape: 'stored_score',
     module: 'forbidden',
+    table: 'health_scores',
+    column: 'score',
+  },
+  {
+    name: 'churn_risk',
+    unit: 'probability',
+    description: `The active churn model's probability (0–1) that the customer cancels within the model's horizon, the latest scored in the ${HEALTH_SCORE_MAX_AGE_DAYS} days up to asOf; none when there is none (no active model, or before the scoring job ran).`,
+    shape: 'stored_score',
+    module: 'forbidden',
+    table: 'churn_scores',
+    column: 'probability',
   },
 ] as const satisfies readonly MetricDef[]
 

@@ -1,8 +1,8 @@
 import {
   type DerivedMetric,
   findMetric,
-  type HealthMetric,
   type RenewalMetric,
+  type StoredScoreMetric,
   type WindowMetric,
   ZSCORE_BASELINE_WINDOWS,
 } from './metric-catalogue.js'
@@ -64,12 +64,12 @@ export interface RenewalNode {
   readonly def: RenewalMetric
 }
 
-export interface HealthNode {
-  readonly kind: 'health'
-  readonly def: HealthMetric
+export interface StoredScoreNode {
+  readonly kind: 'stored'
+  readonly def: StoredScoreMetric
 }
 
-export type MetricNode = AggregateNode | DerivedNode | RenewalNode | HealthNode
+export type MetricNode = AggregateNode | DerivedNode | RenewalNode | StoredScoreNode
 
 export interface ComparisonNode {
   readonly kind: 'comparison'
@@ -202,8 +202,8 @@ function buildComparison(
   let metric: MetricNode
   if (def.shape === 'days_to_renewal') {
     metric = Object.freeze({ kind: 'renewal', def })
-  } else if (def.shape === 'health_score') {
-    metric = Object.freeze({ kind: 'health', def })
+  } else if (def.shape === 'stored_score') {
+    metric = Object.freeze({ kind: 'stored', def })
   } else if (def.shape === 'window') {
     metric = buildAggregate(def, c, index, source, known)
   } else {

@@ -93,7 +93,7 @@ function conditionIssues(def: MetricDef, c: ConditionShape) {
   if (!derived && c.of !== undefined) add('of', `${def.name} takes no "of"`)
   if (derived && c.of !== undefined && findMetric(c.of)?.module === 'required' && !c.module)
     add('module', `${c.of} needs a module`)
-  if (def.shape === 'days_to_renewal' || def.shape === 'health_score') {
+  if (def.shape === 'days_to_renewal' || def.shape === 'stored_score') {
     if (c.window !== undefined) add('window', `${def.name} takes no window`)
   } else if (c.window === undefined) add('window', `${def.name} needs a window: { "days": 1..90 }`)
   if (def.shape === 'trend_slope' && c.window !== undefined && c.window.days < 3)
