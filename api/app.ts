@@ -15,6 +15,7 @@ import type { Logger } from '../platform/logger.js'
 import type { Metrics } from '../platform/metrics.js'
 import type { Db } from '../platform/postgres.js'
 import { healthRoutes } from './health-routes.js'
+import { createModelsRoutes } from './models-routes.js'
 import { peopleApi } from './people-api.js'
 import { createRouteRoles } from './route-roles.js'
 import { createRulesRoutes, type RulesRoutesOptions } from './rules-routes.js'
@@ -112,6 +113,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           return deps.enqueueEvaluate(kind, asOf)
         },
       }),
+      createModelsRoutes({ catalogue: deps.catalogue }),
     ],
   })
   await app.register(consolePlugin, {

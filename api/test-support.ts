@@ -7,7 +7,7 @@ import { createMetrics, type Metrics } from '../platform/metrics.js'
 import type { Db } from '../platform/postgres.js'
 import { testDataDir } from '../test/clickhouse.js'
 import { type KeyRole, keyRoles, seedApiKey } from './api-keys.js'
-import { peopleApi } from './people-api.js'
+import { type PeopleApiOptions, peopleApi } from './people-api.js'
 
 /**
  * Test support: the people's API on its own Fastify instance with the test engines,
@@ -21,10 +21,10 @@ export interface PeopleTestApp {
   keys: Record<KeyRole, string>
 }
 
-export async function buildPeopleTestApp(engines: {
-  db: Db
-  ch: ClickHouse
-}): Promise<PeopleTestApp> {
+export async function buildPeopleTestApp(
+  engines: { db: Db; ch: ClickHouse },
+  routers: PeopleApiOptions['routers'] = [],
+): Promise<PeopleTestApp> {
   const config = loadConfig({
     DATA_DIR: testDataDir,
     CLICKHOUSE_DATABASE: engines.ch.database,
@@ -40,7 +40,7 @@ export async function buildPeopleTestApp(engines: {
   app.setNotFoundHandler((request, reply) =>
     reply.code(404).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url}`)),
   )
-  await app.register(peopleApi, { db: engines.db, ch: engines.ch, metrics, config })
+  await app.register(peopleApi, { db: engines.db, ch: engines.ch, metrics, config, routers })
   await app.ready()
   onTestFinished(() => app.close())
   const keys = {} as Record<KeyRole, string>

@@ -37,7 +37,9 @@ Commands:
   demo       the service with a small simulated world, its leads and alerts printed
   simulate   the simulated SaaS: --backfill DAYS | --stream | --stats, --scale small|full
              (tenantpulse simulate --help for every option)
-  bench      run a benchmark: bench ingest | rules | backtest
+  model      the churn model: model train | evaluate | explain <tenantId>
+             (tenantpulse model --help for every option)
+  bench      run a benchmark: bench ingest | rules | backtest | model
 
 Configuration comes from environment variables; see .env.example.`
 
@@ -54,7 +56,11 @@ async function main(argv: string[]): Promise<number> {
     options: { help: { type: 'boolean', short: 'h' } },
   })
   const [command] = positionals
-  if ((values.help && command !== 'simulate') || command === undefined || command === 'help') {
+  if (
+    (values.help && command !== 'simulate' && command !== 'model') ||
+    command === undefined ||
+    command === 'help'
+  ) {
     process.stdout.write(`${usage}\n`)
     return command === undefined && !values.help ? 1 : 0
   }
@@ -159,6 +165,14 @@ async function main(argv: string[]): Promise<number> {
     case 'keys':
       if (positionals[1] !== 'create') return fail(usage)
       return keysCreate(argv.slice(argv.indexOf('create') + 1), config, log)
+    case 'model': {
+      const { runModel, modelUsage } = await import('./model.js')
+      if (values.help) {
+        process.stdout.write(`${modelUsage}\n`)
+        return 0
+      }
+      return runModel(argv.slice(argv.indexOf('model') + 1), config, log)
+    }
     case 'bench': {
       const { runBench } = await import('../bench/run.js')
       return runBench(argv.slice(argv.indexOf('bench') + 1), config)
@@ -183,6 +197,9 @@ try {
     'MigrationError',
     'ModuleCatalogueError',
     'ClickHouseError',
+    'TooFewOutcomesError',
+    'TimeSplitError',
+    'ModelFeaturesMismatchError',
   ]
   if (error instanceof ConfigError || known.includes((error as Error).constructor.name)) {
     process.stderr.write(`tenantpulse: ${(error as Error).message}\n`)

@@ -32,6 +32,7 @@ export interface QueuePayloads {
   wake: { trigger: 'schedule' | 'manual' }
   rollups: { trigger: 'schedule' | 'manual' }
   playbooks: { trigger: 'schedule' | 'manual' }
+  model: { action: 'retrain' | 'score'; trigger: 'schedule' | 'manual' }
 }
 
 export type QueueName = keyof QueuePayloads
@@ -57,6 +58,8 @@ export const jobOptions: Record<QueueName, JobsOptions> = {
   // Every step commits on its own and is idempotent: a retry picks up where it failed,
   // and the next scheduled run catches up on a run that gave up.
   playbooks: { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, ...keep },
+  // Training and scoring read and then write whole results: a retry redoes them.
+  model: { attempts: 2, backoff: { type: 'exponential', delay: 60_000 }, ...keep },
 }
 
 export interface QueueContext {

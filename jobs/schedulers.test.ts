@@ -45,6 +45,8 @@ describe('when the workers start with their schedules', () => {
       'evaluate-abm',
       'evaluate-churn',
       'health',
+      'model-retrain',
+      'model-score',
       'notify',
       'playbooks',
       'rollups',

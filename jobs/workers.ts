@@ -17,6 +17,7 @@ import type { Logger } from '../platform/logger.js'
 import type { Metrics } from '../platform/metrics.js'
 import type { Db } from '../platform/postgres.js'
 import type { Redis } from '../platform/redis.js'
+import { retrainChurnModel, scoreWithActiveModel } from './churn-model.js'
 import { deliverWebhooks } from './deliver-webhooks.js'
 import { evaluateActiveRules } from './evaluate-rules.js'
 import { runRollups } from './fold-rollups.js'
@@ -77,6 +78,7 @@ export async function startWorkers(
     wake: createQueue('wake', ctx),
     rollups: createQueue('rollups', ctx),
     playbooks: createQueue('playbooks', ctx),
+    model: createQueue('model', ctx),
   }
   const modules = deps.catalogue.modules
   const { db, metrics } = deps
@@ -185,6 +187,8 @@ export async function startWorkers(
       await expireStaleEvaluations(db, config.APPLY_UNKNOWN_ACCOUNT_RETRY_SECONDS + 3600)
       return woken
     },
+    model: (data) =>
+      data.action === 'retrain' ? retrainChurnModel(deps) : scoreWithActiveModel(deps),
     async playbooks(_data, signal) {
       const summary = await runPlaybooks(
         { db },
@@ -265,6 +269,16 @@ export async function startWorkers(
       'playbooks',
       { every: config.PLAYBOOKS_EVERY_MS },
       { name: 'playbooks', data: { trigger: 'schedule' } },
+    )
+    await queues.model.upsertJobScheduler(
+      'model-retrain',
+      { every: config.MODEL_RETRAIN_EVERY_MS },
+      { name: 'model', data: { action: 'retrain', trigger: 'schedule' } },
+    )
+    await queues.model.upsertJobScheduler(
+      'model-score',
+      { every: config.MODEL_SCORE_EVERY_MS },
+      { name: 'model', data: { action: 'score', trigger: 'schedule' } },
     )
   }
 

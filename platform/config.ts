@@ -97,6 +97,13 @@ const configSchema = z.object({
   // Playbooks: how often their tasks are created, and how many days past due an open
   // task raises its account's priority and sends task.overdue.
   PLAYBOOKS_EVERY_MS: int(15 * 60_000, 1000),
+  // The churn model: its horizon (a cancellation within this many days of the as-of day),
+  // the account precision its operating threshold is chosen for, how often it is
+  // retrained (weekly) and how often every customer is scored with the active one.
+  MODEL_HORIZON_DAYS: int(30, 1),
+  MODEL_TARGET_PRECISION: z.coerce.number().min(0.05).max(0.99).default(0.7),
+  MODEL_RETRAIN_EVERY_MS: int(7 * 24 * 60 * 60_000, 60_000),
+  MODEL_SCORE_EVERY_MS: int(60 * 60_000, 1000),
   TASK_OVERDUE_ESCALATE_DAYS: int(3, 0),
   // Webhook delivery: how often the outbox is swept, per-request timeout, attempts
   // before giving up (with doubling backoff capped at 2 h: about a day), and whether

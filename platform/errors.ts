@@ -63,6 +63,15 @@ export const errorCodes = {
     status: 409,
     summary: "the alert's playbook wants its tasks done or cancelled before it is resolved",
   },
+  MODEL_TOO_FEW_OUTCOMES: {
+    status: 422,
+    summary:
+      'too few cancellations in the training period; details say how many and how many are needed',
+  },
+  MODEL_HISTORY_TOO_SHORT: {
+    status: 422,
+    summary: 'the history is too short for a training and a validation period',
+  },
   PLAYBOOK_INVALID: {
     status: 422,
     summary: 'the playbook does not validate; details list each field',
