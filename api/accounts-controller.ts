@@ -27,6 +27,15 @@ interface AccountRow {
   csm_id: string | null
   health_score: number | null
   health_components: Record<string, unknown>
+  churn_risk: number | null
+  churn_reasons: Array<{
+    feature: string
+    value: number | null
+    contribution: number
+    text: string
+  }>
+  churn_model_id: string | null
+  churn_scored_at: Date | null
   traits_at: Date | null
   created_at: Date
   updated_at: Date
@@ -87,6 +96,15 @@ export const accountsController = {
         ownerId: row.owner_id,
         csmId: row.csm_id,
         health: { score: row.health_score, components: row.health_components },
+        churnRisk:
+          row.churn_risk === null
+            ? null
+            : {
+                probability: row.churn_risk,
+                reasons: row.churn_reasons,
+                modelId: row.churn_model_id === null ? null : String(row.churn_model_id),
+                scoredAt: isoOrNull(row.churn_scored_at),
+              },
         traitsAt: isoOrNull(row.traits_at),
         createdAt: iso(row.created_at),
         updatedAt: iso(row.updated_at),

@@ -21,6 +21,24 @@ export const accountSchema = z.object({
     score: z.number().int().nullable().describe('0-100, as last computed; null before the first'),
     components: z.record(z.string(), z.unknown()),
   }),
+  churnRisk: z
+    .object({
+      probability: z.number().describe('of a cancellation within the model horizon, 0-1'),
+      reasons: z
+        .array(
+          z.object({
+            feature: z.string(),
+            value: z.number().nullable(),
+            contribution: z.number().describe('to the log-odds against an average account'),
+            text: z.string(),
+          }),
+        )
+        .describe('the inputs that raised the risk most, in words'),
+      modelId: idText.nullable(),
+      scoredAt: timestamp.nullable(),
+    })
+    .nullable()
+    .describe('the active churn model, as last scored; null before the first score'),
   traitsAt: timestamp.nullable(),
   createdAt: timestamp,
   updatedAt: timestamp,

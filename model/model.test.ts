@@ -1,14 +1,20 @@
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { createModelsRoutes } from '../api/models-routes.js'
 import { bearerAuth, buildPeopleTestApp } from '../api/test-support.js'
+import { loadBuiltinRules } from '../rules/builtin.js'
+import { evaluateRule } from '../rules/evaluate.js'
 import { createTestIngest, testCatalogue, testModules } from '../rules/test-ingest.js'
 import { action, group, renewed } from '../rules/test-stories.js'
-import { foldCommitted, useTestClickHouse } from '../test/clickhouse.js'
+import { foldCommitted, queryRows, useTestClickHouse } from '../test/clickhouse.js'
 import { useTestPostgres } from '../test/postgres.js'
 import { TooFewOutcomesError } from './dataset.js'
 import { featureNames, features, featureVector, loadFeatures } from './features.js'
 import { predictLogistic } from './logistic.js'
-import { explainRow } from './score.js'
+import { trainAndStore } from './retrain.js'
+import { explainRow, scoreCustomers } from './score.js'
+import { activateModel } from './store.js'
 import { worldDay, worldEvents, worldTenants } from './test-world.js'
 import { trainChurnModel } from './train.js'
 
@@ -97,6 +103,54 @@ describe('training', () => {
     const idle = scored.reasons.find((r) => r.feature === 'key_module_idle_days')
     expect(idle?.text).toBe('Tasks & Projects unused for 14 days')
     expect(idle?.value).toBe(14)
+  })
+})
+
+describe('scoring', () => {
+  it("puts each customer's probability and reasons on the account, in ClickHouse, and before a rule", async () => {
+    const stored = await trainAndStore(
+      { ch, db },
+      { ...options, trainedBy: 'test', activate: 'never' },
+    )
+    const model = await activateModel(db, stored.model.id, 'test')
+    const t = tenants.find((x) => x.cancelDay !== null && x.cancelDay > 120)!
+    const asOf = worldDay(t.cancelDay! - 5)
+    const scored = await scoreCustomers({ ch, db }, model, {
+      asOf,
+      modulesAvailable: modules.length,
+    })
+    expect(scored.scored).toBeGreaterThan(20)
+
+    const { app, keys } = await buildPeopleTestApp({ db, ch })
+    const res = await app.inject({
+      method: 'GET',
+      url: `/api/accounts/${t.id}`,
+      headers: bearerAuth(keys.csm),
+    })
+    const risk = res.json().account.churnRisk
+    expect(risk.probability).toBeGreaterThan(0.5)
+    expect(risk.modelId).toBe(String(model.id))
+    expect(risk.reasons[0].text.length).toBeGreaterThan(5)
+
+    const [row] = await queryRows<{ probability: number; reasons: string }>(
+      ch,
+      'SELECT probability, reasons FROM {db:Identifier}.churn_scores WHERE tenant_id = {t:String} AND day = {d:Date}',
+      { t: t.id, d: asOf },
+    )
+    expect(row!.probability).toBeCloseTo(risk.probability, 10)
+    expect(JSON.parse(row!.reasons)).toEqual(risk.reasons)
+
+    // The built-in rule reads the stored score as of that day and the days after.
+    const rule = loadBuiltinRules(modules).find((r) => r.id === 'churn-risk')!
+    const firings = await evaluateRule(ch, rule, { asOf: new Date(`${asOf}T00:00:00Z`), modules })
+    const expected = (
+      await loadFeatures(ch, { from: asOf, to: asOf, modulesAvailable: modules.length })
+    )
+      .filter((r) => predictLogistic(model.params, featureVector(r)) >= 0.4)
+      .map((r) => r.tenantId)
+      .sort()
+    expect(firings.map((f) => f.tenantId).sort()).toEqual(expected)
+    expect(firings.map((f) => f.tenantId)).toContain(t.id)
   })
 })
 
@@ -189,8 +243,12 @@ describe('churn model features', () => {
     expect(seats).toBe(40)
   })
 
-  it('names each feature once, with a description', () => {
+  it('names each feature once, with a description, and the README lists each', () => {
     expect(new Set(featureNames).size).toBe(featureNames.length)
-    for (const f of features) expect(f.description.length).toBeGreaterThan(10)
+    const readme = readFileSync(path.join(import.meta.dirname, 'README.md'), 'utf8')
+    for (const f of features) {
+      expect(f.description.length).toBeGreaterThan(10)
+      expect(readme).toContain(`| \`${f.name}\``)
+    }
   })
 })

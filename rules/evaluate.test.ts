@@ -14,6 +14,23 @@ beforeAll(async () => {
   ch = await useTestClickHouse()
   send = createTestIngest(ch, { db: await useTestPostgres() })
   await send(storyEvents())
+  // The churn model's scores, as its scoring job stores them: a high risk on day 20 (the
+  // built-in churn-risk rule fires on it for the seven days it counts), a low one.
+  await ch.client.insert({
+    table: `${ch.database}.churn_scores`,
+    values: [
+      ['cust-drop', 0.62],
+      ['cust-healthy', 0.05],
+    ].map(([tenant_id, probability]) => ({
+      tenant_id,
+      day: dayDate(20).toISOString().slice(0, 10),
+      probability,
+      model_id: 1,
+      reasons: '[]',
+      computed_at: '2025-03-21 02:00:00',
+    })),
+    format: 'JSONEachRow',
+  })
 })
 
 const modules = () => testModules()

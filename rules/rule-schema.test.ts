@@ -49,6 +49,7 @@ describe('a well-formed rule', () => {
   it('includes every built-in rule', () => {
     const rules = loadBuiltinRules(testModules())
     expect(rules.map((r) => r.id)).toEqual([
+      'churn-risk',
       'free-plan-limit-pressure',
       'inactivity',
       'key-module-abandoned',
