@@ -1,3 +1,4 @@
+import type { Spread } from './churn-stats.js'
 import { groundTruth } from './ground-truth.js'
 import { formatCount } from './progress.js'
 import type { WorldStats } from './stats.js'
@@ -12,12 +13,17 @@ function range(values: number[]): string {
   return `${formatCount(Math.min(...values))}–${formatCount(Math.max(...values))}`
 }
 
+function spread(s: Spread | null): string {
+  return s === null ? '–' : [s.min, s.p25, s.median, s.p75, s.max].join(' / ')
+}
+
 export function formatStats(world: World, stats: WorldStats): string {
   const working = stats.eventsPerDay.filter((_, d) => world.dayFactor[d] === 1)
   const quiet = stats.eventsPerDay.filter((_, d) => world.dayFactor[d] !== 1)
   const t = groundTruth(world).summary
   const free = world.tenants.filter((x) => x.plan === 'free').length
   const paying = world.tenants.length - free
+  const c = stats.churn
   const rows: Array<[string, string]> = [
     ['tenants', `${formatCount(stats.tenants)} (${pct(stats.freeShare)} free)`],
     ['users', `${formatCount(stats.users)} (${(stats.users / stats.tenants).toFixed(1)} a tenant)`],
@@ -48,6 +54,26 @@ export function formatStats(world: World, stats: WorldStats): string {
     [
       'churn base rate (customers cancelling in the run)',
       `${pct(stats.churnBaseRate)} (${formatCount(stats.churnBaseRate * paying)} of ${formatCount(paying)})`,
+    ],
+    [
+      'churners with no decline before the cancellation',
+      `${formatCount(c.withoutDecline)} of ${formatCount(c.churners)} (${pct(c.withoutDecline / Math.max(1, c.churners))})`,
+    ],
+    [
+      'days from a decline to its cancellation min / p25 / median / p75 / max',
+      `${spread(c.declineToCancel)} (${formatCount(c.warnedThreeWeeks)} of ${formatCount(c.churners - c.withoutDecline)} at 21+)`,
+    ],
+    [
+      'decliners: cancel / recover / neither, in the run',
+      `${formatCount(c.decliners.total)}: ${formatCount(c.decliners.cancel)} / ${formatCount(c.decliners.recover)} / ${formatCount(c.decliners.neither)}`,
+    ],
+    [
+      'user-days halved week on week (from 20+): churners / decliners / quiet',
+      `${pct(c.halvedWeek.churners)} / ${pct(c.halvedWeek.decliners)} / ${pct(c.halvedWeek.quiet)} of customers`,
+    ],
+    [
+      'days from a first halving (10 weeks back) to its cancellation, same',
+      spread(c.halvingToCancel),
     ],
     [
       'orders / renewals / cancellations',
