@@ -1,4 +1,4 @@
-import type { World } from './world-types.js'
+import type { DeclineKind, DeclineSpeed, Tenant, World } from './world-types.js'
 
 // How much warning the world gives before its cancellations: from the hidden traits
 // (when each decline started), and from the events as a rule would see them (when a
@@ -22,8 +22,24 @@ export interface ChurnStats {
   declineToCancel: Spread | null
   /** Churners whose decline started 21 days or more before the cancellation. */
   warnedThreeWeeks: number
-  /** Customers whose use declines, by how it ends within the days measured. */
-  decliners: { total: number; cancel: number; recover: number; neither: number }
+  /**
+   * Customers whose use declines, by how it ends within the days measured: a
+   * cancellation, a full or a partial recovery, or none yet (some of these cancel
+   * after the run: `cancelLater`).
+   */
+  decliners: {
+    total: number
+    cancel: number
+    recover: number
+    recoverPartly: number
+    neither: number
+    cancelLater: number
+  }
+  /** Decliners by speed and by kind. */
+  speeds: Record<DeclineSpeed, number>
+  kinds: Record<DeclineKind, number>
+  /** Days from a decline's start to its key module's going quiet. */
+  keyModuleQuiet: Spread | null
   /**
    * From the events: customers with a day on which the last 7 days' user-days
    * (daily active users summed) were at most half of the 7 days before, which had
@@ -73,9 +89,16 @@ export function churnStats(
   const leads = warned.map((t) => t.hidden.churn!.day - t.hidden.decline!.startDay)
   const decliners = customers.filter((t) => t.hidden.decline !== null)
   const cancel = decliners.filter((t) => t.hidden.churn !== null && t.hidden.churn.day < days)
-  const recover = decliners.filter(
-    (t) => t.hidden.decline!.recoverDay !== null && t.hidden.decline!.recoverDay < days,
-  )
+  const recoveredBy = (t: Tenant, outcome: string) => {
+    const d = t.hidden.decline!
+    return d.outcome === outcome && d.recoverDay !== null && d.recoverDay < days
+  }
+  const recover = decliners.filter((t) => recoveredBy(t, 'recovers'))
+  const recoverPartly = decliners.filter((t) => recoveredBy(t, 'recovers_partly'))
+  const counted = (key: 'speed' | 'kind', values: readonly string[]) =>
+    Object.fromEntries(
+      values.map((v) => [v, decliners.filter((t) => t.hidden.decline![key] === v).length]),
+    )
 
   const halvingLeads: number[] = []
   let churnersHalved = 0
@@ -101,8 +124,16 @@ export function churnStats(
       total: decliners.length,
       cancel: cancel.length,
       recover: recover.length,
-      neither: decliners.length - cancel.length - recover.length,
+      recoverPartly: recoverPartly.length,
+      neither: decliners.length - cancel.length - recover.length - recoverPartly.length,
+      cancelLater: decliners.filter((t) => t.hidden.churn !== null && t.hidden.churn.day >= days)
+        .length,
     },
+    speeds: counted('speed', ['slow', 'fast', 'abrupt']) as Record<DeclineSpeed, number>,
+    kinds: counted('kind', ['users_leave', 'visits_fade']) as Record<DeclineKind, number>,
+    keyModuleQuiet: spread(
+      decliners.map((t) => t.hidden.decline!.keyModuleQuietDay - t.hidden.decline!.startDay),
+    ),
     halvedWeek: {
       churners: Number((churnersHalved / Math.max(1, churners.length)).toFixed(4)),
       decliners: share(otherDecliners),
