@@ -1,4 +1,4 @@
-import type { Account, Plan, Renewal, Tenant } from './world-types.js'
+import type { Account, DeclineTrait, Plan, Renewal, Tenant } from './world-types.js'
 
 // A tenant's commercial state on any day, as a pure function of its traits: nothing
 // carries over from generating earlier days.
@@ -54,34 +54,39 @@ export function renewsOn(tenant: Tenant, day: number): boolean {
   return tenant.plan !== 'free' || (order !== null && order.day < day)
 }
 
+/** How far a decline has got on `day`: 1 before it (and for most tenants), down to its floor. */
+export function declineLevel(decline: DeclineTrait, day: number): number {
+  const levelOn = (d: number) =>
+    1 - Math.min(1, Math.max(0, d - decline.startDay) / decline.rampDays) * (1 - decline.floor)
+  if (decline.recoverDay === null || day < decline.recoverDay) return levelOn(day)
+  // Recovery climbs from wherever the decline had got to, to all or part of the way back.
+  const low = levelOn(decline.recoverDay)
+  const climbed = Math.min(1, (day - decline.recoverDay) / decline.recoverDays)
+  return low + climbed * (decline.recoverTo - low)
+}
+
 /**
- * Share of the tenant's users still around on `day` (1 for most tenants). A declining
- * customer loses users, not only activity: each user has a fixed rank, and those
- * ranked above the share stop coming, so weekly active users fall with it.
+ * The tenant's use on `day` as (share of users still around, how often those come),
+ * both 1 for most tenants. A `users_leave` decline loses users in a fixed order (each
+ * user has a rank), so weekly active users fall, and those left come less often too; a
+ * `visits_fade` decline keeps every user, who come less often. After a cancellation
+ * half of the users still around stay on the free plan, coming as often as before.
  */
-export function retainedShare(tenant: Tenant, day: number): number {
+export function usageOn(tenant: Tenant, day: number): { retained: number; visits: number } {
   const { decline, churn } = tenant.hidden
-  let share = 1
-  if (decline !== null && day >= decline.startDay) {
-    const shareOn = (d: number) =>
-      1 - Math.min(1, (d - decline.startDay) / decline.rampDays) * (1 - decline.floor)
-    if (decline.recoverDay !== null && day >= decline.recoverDay) {
-      // Recovery climbs back over a week from wherever the decline had got to.
-      const low = shareOn(decline.recoverDay)
-      share = low + Math.min(1, (day - decline.recoverDay) / 7) * (1 - low)
-    } else {
-      share = shareOn(day)
-    }
-  }
-  if (churn !== null && day > churn.day) share = Math.min(share, (decline?.floor ?? 1) * 0.5)
-  return share
+  const cancelled = churn !== null && day > churn.day
+  const level = decline === null ? 1 : declineLevel(decline, cancelled ? churn.day : day)
+  const leave = decline?.kind !== 'visits_fade'
+  const retained = leave ? level : 1
+  const visits = leave ? 0.6 + 0.4 * level : level
+  return { retained: cancelled ? retained * 0.5 : retained, visits }
 }
 
 /** Whether an owned module still gets used: the key module of a decline goes quiet. */
 export function moduleAbandoned(tenant: Tenant, module: string, day: number): boolean {
   const { decline } = tenant.hidden
   if (decline === null || decline.keyModule !== module) return false
-  const quiet = day >= decline.startDay + 3
-  const back = decline.recoverDay !== null && day >= decline.recoverDay + 3
-  return quiet && !back
+  const back =
+    decline.outcome === 'recovers' && decline.recoverDay !== null && day >= decline.recoverDay + 3
+  return day >= decline.keyModuleQuietDay && !back
 }

@@ -1,9 +1,10 @@
+import { assignChurnStories } from './assign-churn.js'
 import type { Rng } from './prng.js'
-import type { Renewal, Tenant } from './world-types.js'
+import { between, quota } from './trait-quota.js'
+import type { Tenant } from './world-types.js'
 
-// Hands out the hidden traits. Counts are quotas over a shuffled list rather than
-// per-tenant coin flips, with a floor, so that a 200-tenant test world still holds
-// enough of every story (at the full scale the floors never bind).
+// Hands out the hidden traits, as quotas over shuffled lists (trait-quota.ts): the
+// free tenants' buying stories here, the customers' churn stories in assign-churn.ts.
 
 export interface TraitOptions {
   days: number
@@ -19,37 +20,15 @@ const rates = {
   impulse: { rate: 0.004, min: 1 },
   /** Free tenants glancing at pricing with no intent behind it. */
   noise: { rate: 0.1, min: 8 },
-  /** Customers whose use declines. */
-  decline: { rate: 0.1, min: 6 },
-  /** Declining customers that cancel. */
-  churn: { rate: 0.55, min: 3 },
-  /** Healthy customers that cancel at renewal without warning. */
-  suddenChurn: { rate: 0.015, min: 1 },
   /** Healthy customers that buy another module. */
   upsell: { rate: 0.06, min: 2 },
 } as const
-
-const churnReasons = ['too_expensive', 'not_using', 'switched_competitor', 'budget_cut']
-
-function quota(pool: number, of: number, spec: { rate: number; min: number }): number {
-  return Math.min(pool, Math.max(spec.min, Math.round(of * spec.rate)))
-}
-
-/** An integer in [lo, hi], with hi raised to lo when a short run leaves no room. */
-function between(rng: Rng, lo: number, hi: number): number {
-  return rng.int(lo, Math.max(lo, hi))
-}
 
 /** n distinct user indexes below `existing`, in draw order. */
 function sampleUsers(rng: Rng, existing: number, n: number): number[] {
   const picked = new Set<number>()
   while (picked.size < Math.min(n, existing)) picked.add(rng.int(0, existing - 1))
   return [...picked]
-}
-
-/** The schedule that makes `day` a renewal day, keeping the contract's period. */
-function renewalThrough(day: number, periodDays: number): Renewal {
-  return { day: periodDays === 30 ? day % 30 : day, periodDays }
 }
 
 export function assignTraits(rng: Rng, tenants: readonly Tenant[], options: TraitOptions): void {
@@ -99,36 +78,8 @@ export function assignTraits(rng: Rng, tenants: readonly Tenant[], options: Trai
     t.hidden.noise = { days: [...noiseDays].sort((a, b) => a - b), modules }
   }
 
-  const declinePool = customers.filter((t) => t.users >= 4)
-  const decliners = declinePool.slice(0, quota(declinePool.length, customers.length, rates.decline))
-  const churners = quota(decliners.length, decliners.length, rates.churn)
-  decliners.forEach((t, i) => {
-    const startDay = between(rng, Math.min(7, days - 1), days - 14)
-    const churns = i < churners
-    t.hidden.decline = {
-      startDay,
-      floor: 0.1 + 0.25 * rng.next(),
-      rampDays: rng.int(7, 14),
-      keyModule: rng.pick(t.modules),
-      recoverDay: !churns && rng.chance(0.5) ? startDay + rng.int(10, 20) : null,
-    }
-    if (churns) {
-      const day = Math.min(days - 1, startDay + rng.int(10, 24))
-      const reason = rng.chance(0.5) ? 'not_using' : rng.pick(churnReasons)
-      t.hidden.churn = { day, reason, signalled: true }
-      // A cancellation lands in the days before a renewal, not after it.
-      t.renewal = renewalThrough(day + rng.int(0, 10), t.renewal!.periodDays)
-    }
-  })
-
-  const healthy = customers.filter((t) => t.hidden.decline === null)
-  const sudden = healthy.slice(0, quota(healthy.length, customers.length, rates.suddenChurn))
-  for (const t of sudden) {
-    const day = between(rng, Math.min(3, days - 1), days - 1)
-    t.hidden.churn = { day, reason: rng.pick(churnReasons), signalled: false }
-    t.renewal = renewalThrough(day, t.renewal!.periodDays)
-  }
-  const upsellPool = healthy.slice(sudden.length).filter((t) => t.modules.length < paidKeys.length)
+  const healthy = assignChurnStories(rng, customers, days)
+  const upsellPool = healthy.filter((t) => t.modules.length < paidKeys.length)
   for (const t of upsellPool.slice(0, quota(upsellPool.length, customers.length, rates.upsell))) {
     const startDay = between(rng, 0, days - 8)
     const module = rng.pick(paidKeys.filter((k) => !t.modules.includes(k)))

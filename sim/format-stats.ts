@@ -1,3 +1,4 @@
+import type { Spread } from './churn-stats.js'
 import { groundTruth } from './ground-truth.js'
 import { formatCount } from './progress.js'
 import type { WorldStats } from './stats.js'
@@ -12,12 +13,23 @@ function range(values: number[]): string {
   return `${formatCount(Math.min(...values))}–${formatCount(Math.max(...values))}`
 }
 
+function spread(s: Spread | null): string {
+  return s === null ? '–' : [s.min, s.p25, s.median, s.p75, s.max].join(' / ')
+}
+
 export function formatStats(world: World, stats: WorldStats): string {
-  const working = stats.eventsPerDay.filter((_, d) => world.dayFactor[d] === 1)
+  const inDip = (d: number) =>
+    world.seasonalDips.some((dip) => d >= dip.startDay && d < dip.startDay + dip.days)
+  const working = stats.eventsPerDay.filter((_, d) => world.dayFactor[d] === 1 && !inDip(d))
+  const dipWorking = stats.eventsPerDay.filter((_, d) => world.dayFactor[d] === 1 && inDip(d))
   const quiet = stats.eventsPerDay.filter((_, d) => world.dayFactor[d] !== 1)
+  const dips = world.seasonalDips
+    .map((dip) => `days ${dip.startDay}–${dip.startDay + dip.days - 1} (× ${dip.depth.toFixed(2)})`)
+    .join(', ')
   const t = groundTruth(world).summary
   const free = world.tenants.filter((x) => x.plan === 'free').length
   const paying = world.tenants.length - free
+  const c = stats.churn
   const rows: Array<[string, string]> = [
     ['tenants', `${formatCount(stats.tenants)} (${pct(stats.freeShare)} free)`],
     ['users', `${formatCount(stats.users)} (${(stats.users / stats.tenants).toFixed(1)} a tenant)`],
@@ -26,6 +38,8 @@ export function formatStats(world: World, stats: WorldStats): string {
       `${formatCount(stats.events)} (track ${formatCount(stats.eventsByType.track)}, page ${formatCount(stats.eventsByType.page)}, identify ${formatCount(stats.eventsByType.identify)}, group ${formatCount(stats.eventsByType.group)})`,
     ],
     ['events per working day / weekend or holiday', `${range(working)} / ${range(quiet)}`],
+    ['seasonal dips (most tenants use the product less)', dips === '' ? 'none' : dips],
+    ['events per working day in a seasonal dip', range(dipWorking)],
     ['events per user and day', stats.eventsPerUserDay.toFixed(3)],
     [
       'mean daily active users',
@@ -48,6 +62,35 @@ export function formatStats(world: World, stats: WorldStats): string {
     [
       'churn base rate (customers cancelling in the run)',
       `${pct(stats.churnBaseRate)} (${formatCount(stats.churnBaseRate * paying)} of ${formatCount(paying)})`,
+    ],
+    [
+      'churners with no decline before the cancellation',
+      `${formatCount(c.withoutDecline)} of ${formatCount(c.churners)} (${pct(c.withoutDecline / Math.max(1, c.churners))})`,
+    ],
+    [
+      'churners with under 21 days of warning, or none',
+      `${formatCount(c.churners - c.warnedThreeWeeks)} of ${formatCount(c.churners)} (${pct((c.churners - c.warnedThreeWeeks) / Math.max(1, c.churners))})`,
+    ],
+    [
+      'days from a decline to its cancellation min / p25 / median / p75 / max',
+      `${spread(c.declineToCancel)} (${formatCount(c.warnedThreeWeeks)} of ${formatCount(c.churners - c.withoutDecline)} at 21+)`,
+    ],
+    [
+      'decliners: cancel / recover / partly / neither, in the run',
+      `${formatCount(c.decliners.total)}: ${[c.decliners.cancel, c.decliners.recover, c.decliners.recoverPartly, c.decliners.neither].map(formatCount).join(' / ')} (${formatCount(c.decliners.cancelLater)} cancel after it)`,
+    ],
+    [
+      'decliners slow / fast / abrupt; users leave / visits fade',
+      `${[c.speeds.slow, c.speeds.fast, c.speeds.abrupt].map(formatCount).join(' / ')}; ${formatCount(c.kinds.users_leave)} / ${formatCount(c.kinds.visits_fade)}`,
+    ],
+    ['days from a decline to its key module going quiet, same', spread(c.keyModuleQuiet)],
+    [
+      'user-days halved week on week (from 20+): churners / decliners / quiet',
+      `${pct(c.halvedWeek.churners)} / ${pct(c.halvedWeek.decliners)} / ${pct(c.halvedWeek.quiet)} of customers`,
+    ],
+    [
+      'days from a first halving (10 weeks back) to its cancellation, same',
+      spread(c.halvingToCancel),
     ],
     [
       'orders / renewals / cancellations',

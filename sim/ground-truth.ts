@@ -1,5 +1,6 @@
 import { renewalOf } from './account.js'
-import type { Plan, World } from './world-types.js'
+import { takesPart } from './seasonal-dips.js'
+import type { DeclineKind, DeclineSpeed, DeclineTrait, Plan, World } from './world-types.js'
 
 // What really happened in a world, for scoring rules and backtests. The caller writes
 // it beside the run; none of it is ever in an event. Days are indexes from `start`;
@@ -30,15 +31,42 @@ export interface TenantTruth {
     inRun: boolean
   } | null
   upsell: { module: string; startDay: number; day: number; date: string; inRun: boolean } | null
+  /** A start before day 0 (negative) means the decline was under way when the run began. */
   decline: {
     startDay: number
     startDate: string
-    keyModule: string
+    speed: DeclineSpeed
+    kind: DeclineKind
+    rampDays: number
+    /** The share of users (users_leave) or of visits (visits_fade) it falls to. */
     floor: number
+    keyModule: string
+    keyModuleQuietDay: number
+    outcome: DeclineTrait['outcome']
     recoverDay: number | null
+    /** Use after a recovery, 1 meaning all of it back; below 1 for a partial one. */
+    recoverTo: number | null
   } | null
-  churn: { day: number; date: string; signalled: boolean; inRun: boolean } | null
+  churn: {
+    day: number
+    date: string
+    signalled: boolean
+    inRun: boolean
+    /** Days from the decline's start to the cancellation; 0 with no decline. */
+    warningDays: number
+  } | null
   noise: { days: number[]; modules: string[] } | null
+  /** Indexes of the world's seasonal dips in which this tenant's use drops. */
+  seasonalDips: number[]
+}
+
+export interface SeasonalDipTruth {
+  startDay: number
+  startDate: string
+  /** The dip's days: startDay up to, not including, endDay. */
+  endDay: number
+  /** Ordinary use of a tenant taking part, on average: this share of its usual. */
+  depth: number
 }
 
 export interface GroundTruth {
@@ -46,11 +74,13 @@ export interface GroundTruth {
   start: string
   days: number
   holidays: number[]
+  seasonalDips: SeasonalDipTruth[]
   summary: Record<string, number>
   tenants: TenantTruth[]
 }
 
 const DAY_MS = 86_400_000
+const round2 = (x: number) => Math.round(x * 100) / 100
 
 export function groundTruth(world: World): GroundTruth {
   const dateOf = (day: number) =>
@@ -92,17 +122,25 @@ export function groundTruth(world: World): GroundTruth {
       decline: decline && {
         startDay: decline.startDay,
         startDate: dateOf(decline.startDay),
+        speed: decline.speed,
+        kind: decline.kind,
+        rampDays: decline.rampDays,
+        floor: round2(decline.floor),
         keyModule: decline.keyModule,
-        floor: Math.round(decline.floor * 100) / 100,
+        keyModuleQuietDay: decline.keyModuleQuietDay,
+        outcome: decline.outcome,
         recoverDay: decline.recoverDay,
+        recoverTo: decline.recoverDay === null ? null : round2(decline.recoverTo),
       },
       churn: churn && {
         day: churn.day,
         date: dateOf(churn.day),
         signalled: churn.signalled,
         inRun: inRun(churn.day),
+        warningDays: decline === null ? 0 : churn.day - decline.startDay,
       },
       noise: noise && { days: [...noise.days], modules: [...noise.modules] },
+      seasonalDips: world.seasonalDips.flatMap((_, i) => (takesPart(t, i) ? [i] : [])),
     }
   })
   const count = (f: (t: TenantTruth) => boolean) => tenants.filter(f).length
@@ -111,6 +149,12 @@ export function groundTruth(world: World): GroundTruth {
     start: world.start.toISOString(),
     days: world.days,
     holidays: [...world.holidays],
+    seasonalDips: world.seasonalDips.map((dip) => ({
+      startDay: dip.startDay,
+      startDate: dateOf(dip.startDay),
+      endDay: dip.startDay + dip.days,
+      depth: round2(dip.depth),
+    })),
     summary: {
       tenants: tenants.length,
       free: count((t) => t.plan === 'free'),
@@ -120,6 +164,12 @@ export function groundTruth(world: World): GroundTruth {
       noise: count((t) => t.noise !== null),
       declining: count((t) => t.decline !== null),
       churnsInRun: count((t) => t.churn?.inRun === true),
+      churnsInRunUnwarned: count((t) => t.churn?.inRun === true && t.decline === null),
+      churnsInRunShortWarning: count(
+        (t) => t.churn?.inRun === true && t.decline !== null && t.churn.warningDays < 21,
+      ),
+      declinesRecovering: count((t) => t.decline?.outcome === 'recovers'),
+      declinesRecoveringPartly: count((t) => t.decline?.outcome === 'recovers_partly'),
       upsellsInRun: count((t) => t.upsell?.inRun === true),
     },
     tenants,

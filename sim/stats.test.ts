@@ -38,3 +38,35 @@ describe('when the small preset is measured', () => {
     expect(stats.perTenant.p99).toBeLessThanOrEqual(stats.perTenant.max)
   })
 })
+
+describe('when the warning before cancellations is measured', () => {
+  const world = smallWorld()
+  const { churn } = worldStats(world)
+  const cancelling = world.tenants.filter(
+    (t) => t.plan !== 'free' && t.hidden.churn !== null && t.hidden.churn.day < world.days,
+  )
+
+  it('counts the churners, and those with no decline before the cancellation', () => {
+    expect(churn.churners).toBe(cancelling.length)
+    expect(churn.withoutDecline).toBe(cancelling.filter((t) => t.hidden.decline === null).length)
+  })
+
+  it('spreads the days from each decline to its cancellation', () => {
+    const leads = cancelling
+      .filter((t) => t.hidden.decline !== null)
+      .map((t) => t.hidden.churn!.day - t.hidden.decline!.startDay)
+    expect(churn.declineToCancel).toMatchObject({
+      min: Math.min(...leads),
+      max: Math.max(...leads),
+    })
+    const { min, p25, median, p75, max } = churn.declineToCancel!
+    expect([min, p25, median, p75, max]).toEqual([min, p25, median, p75, max].sort((a, b) => a - b))
+  })
+
+  it('gives shares of customers whose user-days halved within [0, 1]', () => {
+    for (const share of Object.values(churn.halvedWeek)) {
+      expect(share).toBeGreaterThanOrEqual(0)
+      expect(share).toBeLessThanOrEqual(1)
+    }
+  })
+})

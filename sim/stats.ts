@@ -1,4 +1,5 @@
 import { quantileSorted } from 'simple-statistics'
+import { type ChurnStats, churnStats } from './churn-stats.js'
 import type { SimEvent } from './event-types.js'
 import { generateDay } from './generate.js'
 import type { World } from './world-types.js'
@@ -27,6 +28,8 @@ export interface WorldStats {
   orders: number
   renewals: number
   cancellations: number
+  /** How long before each cancellation the world shows it coming. */
+  churn: ChurnStats
   generationSeconds: number
   eventsPerSecond: number
 }
@@ -44,6 +47,8 @@ export function worldStats(world: World, days = world.days): WorldStats {
   let renewals = 0
   let cancellations = 0
   let activeUserDays = 0
+  // Distinct active users per tenant and day, tenant-major.
+  const dailyActive = new Uint32Array(world.tenants.length * measured)
   const began = performance.now()
   for (let day = 0; day < measured; day++) {
     let count = 0
@@ -72,6 +77,7 @@ export function worldStats(world: World, days = world.days): WorldStats {
         { from: i, to: i + 1 },
       )
       activeUserDays += users.size
+      dailyActive[i * measured + day] = users.size
     }
     eventsPerDay.push(count)
   }
@@ -107,6 +113,9 @@ export function worldStats(world: World, days = world.days): WorldStats {
     orders,
     renewals,
     cancellations,
+    churn: churnStats(world, measured, (i) =>
+      dailyActive.subarray(i * measured, (i + 1) * measured),
+    ),
     generationSeconds: round(generationSeconds, 2),
     eventsPerSecond: Math.round(events / Math.max(generationSeconds, 1e-9)),
   }

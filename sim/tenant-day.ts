@@ -1,6 +1,7 @@
 import { accountAt } from './account.js'
 import { DayBuffer } from './day-buffer.js'
 import { type Rng, rngFor } from './prng.js'
+import { seasonalFactor } from './seasonal-dips.js'
 import { STREAM } from './streams.js'
 import type { Account, Tenant, World } from './world-types.js'
 
@@ -19,6 +20,8 @@ export interface TenantDay {
   after: Account
   /** The calendar's factor: 1 on a working day. */
   factor: number
+  /** The seasonal dip's factor on the tenant's ordinary use: 1 outside a dip. */
+  season: number
 }
 
 const HOUR_MS = 3_600_000
@@ -35,6 +38,7 @@ export function openTenantDay(world: World, tenant: Tenant, day: number): Tenant
     before: accountAt(tenant, day - 1),
     after: accountAt(tenant, day),
     factor: world.dayFactor[day]!,
+    season: seasonalFactor(world, tenant, day),
   }
 }
 

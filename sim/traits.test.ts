@@ -39,14 +39,6 @@ function moduleViewsPerDay(t: Tenant, module: string, from: number, to: number):
   return views / Math.max(1, to - from)
 }
 
-function weeklyActiveUsers(t: Tenant, from: number): number {
-  const users = new Set<string>()
-  for (const { day, event } of eventsOf(t)) {
-    if (day >= from && day < from + 7 && event.type !== 'group') users.add(event.userId)
-  }
-  return users.size
-}
-
 describe('when a free tenant shows buying intent', () => {
   const intents = world.tenants.filter((t) => t.hidden.intent !== null)
   const quiet = world.tenants.filter((t) => t.plan === 'free' && t.hidden.intent === null)
@@ -103,41 +95,7 @@ describe('when a free tenant has no order in its traits', () => {
   })
 })
 
-describe('when a customer declines', () => {
-  const lasting = world.tenants.filter((t) => {
-    const d = t.hidden.decline
-    return d !== null && (d.recoverDay === null || d.recoverDay >= world.days)
-  })
-  const healthy = world.tenants.filter(
-    (t) => t.plan !== 'free' && t.hidden.decline === null && t.hidden.churn === null,
-  )
-  const lastWeek = world.days - 7
-
-  it('loses weekly active users from the first week to the last', () => {
-    expect(lasting.length).toBeGreaterThanOrEqual(3)
-    const first = lasting.map((t) => weeklyActiveUsers(t, 0))
-    const last = lasting.map((t) => weeklyActiveUsers(t, lastWeek))
-    expect(mean(last) / mean(first)).toBeLessThan(0.6)
-    expect(last.filter((x, i) => x < first[i]!).length).toBeGreaterThan(lasting.length / 2)
-  })
-
-  it('while healthy customers keep theirs', () => {
-    const first = mean(healthy.map((t) => weeklyActiveUsers(t, 0)))
-    const last = mean(healthy.map((t) => weeklyActiveUsers(t, lastWeek)))
-    expect(last / first).toBeGreaterThan(0.85)
-  })
-
-  it('stops using its key module', () => {
-    for (const t of lasting) {
-      const { keyModule, startDay } = t.hidden.decline!
-      const used = eventsOf(t).filter(
-        ({ day, event }) =>
-          day >= startDay + 3 && event.type === 'track' && event.properties.module === keyModule,
-      )
-      expect(used).toEqual([])
-    }
-  })
-})
+// Declines, recoveries and cancellations: churn-stories.test.ts, on a larger world.
 
 describe('when a customer churns within the run', () => {
   const churners = world.tenants.filter(

@@ -1,4 +1,4 @@
-import { moduleAbandoned, retainedShare } from './account.js'
+import { moduleAbandoned, usageOn } from './account.js'
 import { mix32 } from './prng.js'
 import { sessionStart, step, type TenantDay } from './tenant-day.js'
 import type { ModuleVocabulary } from './vocabulary.js'
@@ -72,9 +72,8 @@ function moduleMix(td: TenantDay): ModuleMix {
 
 export function generateUserSessions(td: TenantDay): void {
   const { tenant, rng, day } = td
-  const retained = retainedShare(tenant, day)
-  // The users who stay in a declining tenant come less often too.
-  const activity = td.factor * tenant.engagement * (0.6 + 0.4 * retained)
+  const { retained, visits } = usageOn(tenant, day)
+  const activity = td.factor * td.season * tenant.engagement * visits
   const mix = moduleMix(td)
   const loginModule = td.world.vocabulary.byKey.has('workspace') ? 'workspace' : mix.modules[0]!.key
   for (let user = 0; user < tenant.users; user++) {

@@ -52,17 +52,34 @@ export interface UpsellTrait {
   users: readonly number[]
 }
 
-/** A customer's users drift away: the share still active falls to `floor`. */
+export type DeclineSpeed = 'slow' | 'fast' | 'abrupt'
+/** How use falls: users stop coming, or those who stay come less often. */
+export type DeclineKind = 'users_leave' | 'visits_fade'
+
+/**
+ * A customer's use falls from its start, linearly over `rampDays`, to `floor`: the
+ * share of users still around (`users_leave`, and those come a little less often) or
+ * of visits (`visits_fade`, every user stays). It may have started before the run.
+ */
 export interface DeclineTrait {
   startDay: number
-  floor: number
+  /** slow: 4–8 weeks, fast: 1–2 weeks, abrupt: the 3–10 days before a cancellation. */
+  speed: DeclineSpeed
+  kind: DeclineKind
   rampDays: number
-  /** An owned module nobody uses a few days into the decline. */
+  floor: number
+  /** An owned module nobody uses from `keyModuleQuietDay` on. */
   keyModule: string
+  keyModuleQuietDay: number
+  outcome: 'cancels' | 'recovers' | 'recovers_partly'
+  /** Use climbs back from here, over `recoverDays`, to `recoverTo` (1: all of it). */
   recoverDay: number | null
+  recoverDays: number
+  recoverTo: number
 }
 
 export interface ChurnTrait {
+  /** May fall after the run: a decline still under way at its end. */
   day: number
   reason: string
   /** false for a cancellation with no decline before it. */
@@ -100,6 +117,13 @@ export interface Tenant extends Account {
   hidden: HiddenTraits
 }
 
+/** A week or two of the run in which most tenants' ordinary use drops to `depth`. */
+export interface SeasonalDip {
+  startDay: number
+  days: number
+  depth: number
+}
+
 export interface World {
   seed: string
   key: number
@@ -108,6 +132,8 @@ export interface World {
   catalogue: ModuleCatalogue
   vocabulary: Vocabulary
   tenants: readonly Tenant[]
+  /** Holiday or summer weeks in which most tenants use the product less. */
+  seasonalDips: readonly SeasonalDip[]
   /** Weekday day indexes on which almost nobody works. */
   holidays: readonly number[]
   /** Per day: 1 on a working day, lower on weekends and holidays. */

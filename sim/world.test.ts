@@ -46,6 +46,21 @@ describe('when a world is created', () => {
     for (const d of world.holidays) expect(world.dayFactor[d]).toBeLessThan(0.5)
     expect(world.dayFactor[5]).toBeLessThan(0.5) // 2025-03-08, a Saturday
   })
+
+  it('places a seasonal dip of one to two weeks for every ~75 days of run', () => {
+    const dips = (days: number) =>
+      createWorld({ seed: 'shape', tenants: 10, days, start: START, modules: catalogue })
+        .seasonalDips
+    expect(world.seasonalDips).toHaveLength(1)
+    expect(dips(180)).toHaveLength(2)
+    for (const dip of dips(180)) {
+      expect(dip.days).toBeGreaterThanOrEqual(5)
+      expect(dip.days).toBeLessThanOrEqual(12)
+      expect(dip.startDay + dip.days).toBeLessThanOrEqual(180)
+      expect(dip.depth).toBeGreaterThan(0.4)
+      expect(dip.depth).toBeLessThan(0.8)
+    }
+  })
 })
 
 describe('when the small preset is created', () => {
@@ -70,13 +85,16 @@ describe('when the options are out of range', () => {
     expect(() => createWorld({ ...base, tenants: 0 })).toThrow(RangeError)
   })
 
-  it('still builds a tiny world with every trait inside its days', () => {
+  it('still builds a tiny world with every trait starting inside its days', () => {
     const world = createWorld({ ...base, tenants: 40, days: 3 })
     for (const t of world.tenants) {
       const { intent, decline, churn, noise } = t.hidden
-      for (const day of [intent?.startDay, decline?.startDay, churn?.day, ...(noise?.days ?? [])]) {
+      for (const day of [intent?.startDay, decline?.startDay, ...(noise?.days ?? [])]) {
         if (day !== undefined) expect(day).toBeLessThan(3)
       }
+      // Only a decline under way at the run's end cancels after it.
+      if (churn !== null && churn.day >= 3) expect(decline?.outcome).toBe('cancels')
     }
+    expect(world.seasonalDips).toEqual([])
   })
 })

@@ -2,6 +2,7 @@ import { mrrOf } from './account.js'
 import { assignTraits } from './assign-traits.js'
 import type { ModuleCatalogue } from './catalogue.js'
 import { hashString, type Rng, rngFor } from './prng.js'
+import { pickSeasonalDips } from './seasonal-dips.js'
 import { STREAM } from './streams.js'
 import { buildVocabulary } from './vocabulary.js'
 import type { Plan, Renewal, Tenant, World } from './world-types.js'
@@ -99,7 +100,9 @@ export function createWorld(options: WorldOptions): World {
   )
   assignTraits(rngFor(key, STREAM.traits), tenants, { days, paidKeys: vocabulary.paidKeys })
 
-  const holidays = pickHolidays(rngFor(key, STREAM.calendar), start, days)
+  const calendar = rngFor(key, STREAM.calendar)
+  const holidays = pickHolidays(calendar, start, days)
+  const seasonalDips = pickSeasonalDips(calendar, days)
   const dayFactor: number[] = []
   const datePrefix: string[] = []
   for (let d = 0; d < days; d++) {
@@ -115,6 +118,7 @@ export function createWorld(options: WorldOptions): World {
     catalogue: options.modules,
     vocabulary,
     tenants,
+    seasonalDips,
     holidays,
     dayFactor,
     datePrefix,
