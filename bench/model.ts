@@ -65,7 +65,7 @@ export async function benchModel(args: string[], config: Config): Promise<number
           `\ntraining as of ${split.trainFrom} .. ${split.trainTo}: ${fmt(result.rows.training)} customer-days, ${result.outcomes.training} cancelling accounts` +
           `\nvalidation as of ${split.validFrom} .. ${split.validTo} (never seen in training): ${fmt(result.rows.validation)} customer-days, ${result.outcomes.validation} cancelling accounts` +
           `\nthreshold ${result.threshold.toFixed(3)}, chosen on training rows for account precision ${TARGET_PRECISION} (reached there: ${result.trainingPrecision === null ? '–' : fmt(result.trainingPrecision, 3)})` +
-          `\ntraining: features ${fmt(result.seconds.features, 2)} s + fit ${fmt(result.seconds.fit, 2)} s (${result.params.iterations} Newton steps) = ${fmt(trainSeconds, 2)} s; baselines ${fmt(result.seconds.baselines, 2)} s; all ${fmt((performance.now() - started) / 1000, 2)} s\n`,
+          `\ntraining: features ${fmt(result.seconds.features, 2)} s + fit ${fmt(result.seconds.fit, 2)} s (${result.params.iterations} Newton steps, L2 ${result.params.l2} chosen by 3-fold account cross-validation in training) = ${fmt(trainSeconds, 2)} s; baselines ${fmt(result.seconds.baselines, 2)} s; all ${fmt((performance.now() - started) / 1000, 2)} s\n`,
       )
       const header = `${'risk score'.padEnd(24)} ${'AUC'.padStart(6)} ${'PR-AUC'.padStart(6)} ${'Brier'.padStart(7)} ${'lift@10%'.padStart(8)} ${'flagged'.padStart(7)} ${'TP'.padStart(4)} ${'precision'.padStart(9)} ${'recall'.padStart(6)} ${'lead d'.padStart(6)}`
       console.log(`${header}\n${'-'.repeat(header.length)}`)

@@ -114,12 +114,13 @@ async function explain(args: string[], config: Config, log: Logger): Promise<num
     const model = await pickModel(runtime.db, values.model)
     if (typeof model === 'string') return fail(model)
     assertFeatures(model)
-    const [row] = await loadFeatures(runtime.ch, {
+    // Every customer of the day: some features compare the account with all of them.
+    const rows = await loadFeatures(runtime.ch, {
       from: asOf,
       to: asOf,
-      tenants: [tenantId],
       modulesAvailable: runtime.catalogue.modules.length,
     })
+    const row = rows.find((r) => r.tenantId === tenantId)
     if (!row)
       return fail(`${tenantId} was not a customer as of ${asOf}: the model scores customers only`)
     const names = new Map(runtime.catalogue.modules.map((m) => [m.key, m.name]))

@@ -21,6 +21,7 @@ export interface RawFeatures {
   activeUsersPrev28: number
   userDays7: number
   userDaysPrev7: number
+  userDays14: number
   userDays28: number
   userDaysPrev28: number
   userDaysSlope28: number
@@ -36,6 +37,11 @@ export interface RawFeatures {
   annualContract: boolean
   /** The health score of crm/health-score.ts from the same figures (no open alerts). */
   healthScore: number
+  /**
+   * The same day's median over all customers of the change features: a seasonal dip
+   * lowers everyone's use, and an account is judged against that, not against zero.
+   */
+  everyone: { userDaysChange7: number; userDaysChange28: number; activeUsersChange28: number }
 }
 
 /** Labels of the model's inputs for a reason: the raw figures, in the CSM's words. */
@@ -102,6 +108,43 @@ export const features: readonly Feature[] = [
     value: (r) => clip(change(r.userDays28, r.userDaysPrev28), -1, 2),
     reason: (r) =>
       `daily use ${pct(change(r.userDays28, r.userDaysPrev28))} over 28 days (${r.userDaysPrev28} → ${r.userDays28} user-days)`,
+  },
+  {
+    name: 'user_days_change_7_vs_all',
+    description:
+      "Change of user-days week on week, minus the same day's median change over all customers.",
+    value: (r) =>
+      clip(change(r.userDays7, r.userDaysPrev7), -1, 2) - clip(r.everyone.userDaysChange7, -1, 2),
+    reason: (r) =>
+      `daily use ${pct(change(r.userDays7, r.userDaysPrev7))} week on week, where customers overall went ${pct(r.everyone.userDaysChange7)}`,
+  },
+  {
+    name: 'user_days_change_28_vs_all',
+    description:
+      "Change of user-days over 28 days against the 28 before, minus the same day's median change over all customers.",
+    value: (r) =>
+      clip(change(r.userDays28, r.userDaysPrev28), -1, 2) -
+      clip(r.everyone.userDaysChange28, -1, 2),
+    reason: (r) =>
+      `daily use ${pct(change(r.userDays28, r.userDaysPrev28))} over 28 days, where customers overall went ${pct(r.everyone.userDaysChange28)}`,
+  },
+  {
+    name: 'active_users_change_28_vs_all',
+    description:
+      "Change of distinct active users over 28 days against the 28 before, minus the same day's median change over all customers.",
+    value: (r) =>
+      clip(change(r.activeUsers28, r.activeUsersPrev28), -1, 2) -
+      clip(r.everyone.activeUsersChange28, -1, 2),
+    reason: (r) =>
+      `active users ${pct(change(r.activeUsers28, r.activeUsersPrev28))} over 28 days (${r.activeUsersPrev28} → ${r.activeUsers28}), where customers overall went ${pct(r.everyone.activeUsersChange28)}`,
+  },
+  {
+    name: 'user_days_vs_month_before',
+    description:
+      'User-days of the last 14 days against half those of days 29..56 before: use now against a month ago.',
+    value: (r) => clip(change(2 * r.userDays14, r.userDaysPrev28), -1, 2),
+    reason: (r) =>
+      `daily use ${pct(change(2 * r.userDays14, r.userDaysPrev28))} against a month before (${Math.round(r.userDaysPrev28 / 2)} → ${r.userDays14} user-days a fortnight)`,
   },
   {
     name: 'user_days_trend_28',
@@ -221,6 +264,7 @@ interface FeatureRow {
   active_users_prev_28: string
   user_days_7: string
   user_days_prev_7: string
+  user_days_14: string
   user_days_28: string
   user_days_prev_28: string
   user_days_slope_28: number
@@ -246,6 +290,11 @@ export interface FeatureQuery {
   tenants?: readonly string[]
   /** Modules the health score's breadth is out of (the catalogue's size). */
   modulesAvailable: number
+  /**
+   * The all-customer medians of each as-of day, for a query of a few tenants (explain);
+   * by default they are taken from the rows, which then must be every customer's.
+   */
+  everyone?: ReadonlyMap<string, RawFeatures['everyone']>
 }
 
 /**
@@ -260,8 +309,8 @@ export async function loadFeatures(ch: ClickHouse, q: FeatureQuery): Promise<Raw
     allTenants: q.tenants === undefined,
     tenants: q.tenants ?? [],
   })
-  return rows.map((row) => {
-    const r: Omit<RawFeatures, 'healthScore'> = {
+  const out = rows.map((row) => {
+    const r: Omit<RawFeatures, 'healthScore' | 'everyone'> = {
       tenantId: row.tenant_id,
       asOf: row.as_of,
       tenureDays: num(row.tenure_days),
@@ -272,6 +321,7 @@ export async function loadFeatures(ch: ClickHouse, q: FeatureQuery): Promise<Raw
       activeUsersPrev28: num(row.active_users_prev_28),
       userDays7: num(row.user_days_7),
       userDaysPrev7: num(row.user_days_prev_7),
+      userDays14: num(row.user_days_14),
       userDays28: num(row.user_days_28),
       userDaysPrev28: num(row.user_days_prev_28),
       userDaysSlope28: row.user_days_slope_28,
@@ -294,6 +344,28 @@ export async function loadFeatures(ch: ClickHouse, q: FeatureQuery): Promise<Raw
       daysSinceActive: r.daysSinceActive,
       openAlerts: 0,
     })
-    return { ...r, healthScore: health.score }
+    return { ...r, healthScore: health.score, everyone: noMedian }
   })
+  // Medians per as-of day over every customer of that day: all rows of a day are here
+  // when the query was for all tenants; for a few tenants, the caller passes the day's.
+  const byDay = new Map<string, RawFeatures[]>()
+  for (const r of out) byDay.set(r.asOf, [...(byDay.get(r.asOf) ?? []), r])
+  for (const [asOf, list] of byDay) {
+    const everyone = q.everyone?.get(asOf) ?? {
+      userDaysChange7: median(list.map((r) => change(r.userDays7, r.userDaysPrev7))),
+      userDaysChange28: median(list.map((r) => change(r.userDays28, r.userDaysPrev28))),
+      activeUsersChange28: median(list.map((r) => change(r.activeUsers28, r.activeUsersPrev28))),
+    }
+    for (const r of list) r.everyone = everyone
+  }
+  return out
+}
+
+const noMedian = { userDaysChange7: 0, userDaysChange28: 0, activeUsersChange28: 0 }
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }

@@ -75,20 +75,31 @@ export function fitLogistic(
   beta[0] = Math.log(baseRate / (1 - baseRate))
   const lambda = options.l2 * n
 
+  // The penalised log-loss at some weights: each step is checked against it.
+  const lossAt = (w: Float64Array) => {
+    let loss = 0
+    for (let i = 0; i < n; i++) {
+      const o = i * k
+      let z = 0
+      for (let a = 0; a < k; a++) z += x[o + a]! * w[a]!
+      // log(1 + e^z) - y·z, in a form that neither overflows nor loses small values.
+      loss += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - labels[i]! * z
+    }
+    for (let a = 1; a < k; a++) loss += (lambda / 2) * w[a]! ** 2
+    return loss
+  }
+
   let iterations = 0
-  let previous = Number.POSITIVE_INFINITY
+  let loss = lossAt(beta)
   for (; iterations < options.maxIterations; iterations++) {
     const gradient = new Float64Array(k)
     const hessian = new Float64Array(k * k)
-    let loss = 0
     for (let i = 0; i < n; i++) {
       const o = i * k
       let z = 0
       for (let a = 0; a < k; a++) z += x[o + a]! * beta[a]!
       const p = 1 / (1 + Math.exp(-z))
-      const y = labels[i]!
-      loss -= y === 1 ? Math.log(Math.max(p, 1e-15)) : Math.log(Math.max(1 - p, 1e-15))
-      const residual = p - y
+      const residual = p - labels[i]!
       const weight = p * (1 - p)
       for (let a = 0; a < k; a++) {
         const xa = x[o + a]!
@@ -101,8 +112,10 @@ export function fitLogistic(
     for (let a = 1; a < k; a++) {
       gradient[a]! += lambda * beta[a]!
       hessian[a * k + a]! += lambda
-      loss += (lambda / 2) * beta[a]! ** 2
     }
+    // A whisper of ridge on the intercept too, so that the system stays solvable when
+    // the rows are nearly separated.
+    hessian[0]! += 1e-9 * n
     const h = new Matrix(k, k)
     for (let a = 0; a < k; a++)
       for (let b = 0; b <= a; b++) {
@@ -110,9 +123,21 @@ export function fitLogistic(
         h.set(b, a, hessian[a * k + b]!)
       }
     const step = new CholeskyDecomposition(h).solve(Matrix.columnVector(Array.from(gradient)))
-    for (let a = 0; a < k; a++) beta[a]! -= step.get(a, 0)
-    if (Math.abs(previous - loss) < 1e-9 * n) break
-    previous = loss
+    // A full Newton step can overshoot far from the optimum: halve it until the loss
+    // falls (a backtracking line search).
+    let t = 1
+    let next = new Float64Array(k)
+    let nextLoss = Number.POSITIVE_INFINITY
+    for (let halvings = 0; halvings < 30; halvings++, t /= 2) {
+      next = beta.map((b, a) => b - t * step.get(a, 0))
+      nextLoss = lossAt(next)
+      if (nextLoss <= loss) break
+    }
+    if (!(nextLoss <= loss)) break
+    beta.set(next)
+    const settled = loss - nextLoss < 1e-9 * n
+    loss = nextLoss
+    if (settled) break
   }
   return {
     algorithm: 'logistic-regression',

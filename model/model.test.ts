@@ -81,12 +81,9 @@ describe('training', () => {
     const result = await trainChurnModel({ ch, db }, options)
     const t = tenants.find((x) => x.cancelDay !== null && x.cancelDay > 120)!
     const asOf = worldDay(t.cancelDay! - 8)
-    const [row] = await loadFeatures(ch, {
-      from: asOf,
-      to: asOf,
-      tenants: [t.id],
-      modulesAvailable: modules.length,
-    })
+    const row = (
+      await loadFeatures(ch, { from: asOf, to: asOf, modulesAvailable: modules.length })
+    ).find((r) => r.tenantId === t.id)
     const names = new Map(testCatalogue().modules.map((m) => [m.key, m.name]))
     const scored = explainRow({ params: result.params }, row!, (k) => names.get(k) ?? k)
     expect(scored.probability).toBeGreaterThan(0.5)

@@ -76,6 +76,7 @@ WITH
             length(groupUniqArrayArray(user_keys) OVER d29_56) AS active_users_prev_28,
             sum(users) OVER d1_7 AS user_days_7,
             sum(users) OVER d8_14 AS user_days_prev_7,
+            sum(users) OVER d1_14 AS user_days_14,
             sum(users) OVER d1_28 AS user_days_28,
             sum(users) OVER d29_56 AS user_days_prev_28,
             -- x·y summed with x the day number: the slope's x is shifted by as_of - 28 below.
@@ -152,6 +153,7 @@ SELECT
     w.active_users_prev_28,
     w.user_days_7,
     w.user_days_prev_7,
+    w.user_days_14,
     w.user_days_28,
     w.user_days_prev_28,
     -- Least-squares slope of daily active users over the 28 days, x = 0..27.
