@@ -49,9 +49,10 @@ export function timeSplit(options: {
   const validationDays = options.validationDays ?? Math.floor(usable / 2)
   if (usable < 2 || validationDays < 1 || validationDays >= usable)
     throw new TimeSplitError(
-      `a history of ${options.firstDay}..${options.lastDay} is too short to split: it needs ` +
-        `${LOOKBACK_DAYS} days of look-back, a training period, a ${horizonDays}-day gap, a validation period ` +
-        `and ${horizonDays} days for its outcomes (${span} as-of days with complete labels, ${usable} after the gap)`,
+      `a history of ${options.firstDay}..${options.lastDay} (${differenceInCalendarDays(day(options.lastDay), day(options.firstDay)) + 1} days) is too short to split` +
+        (validationDays >= 1 && usable >= 2 && validationDays >= usable
+          ? `: a validation period of ${validationDays} days leaves no training period (${usable} as-of days to share)`
+          : `: it needs at least ${LOOKBACK_DAYS + 2 * horizonDays + 2} days (${LOOKBACK_DAYS} of look-back, a training day, a ${horizonDays}-day gap, a validation day, ${horizonDays} days for its outcomes)`),
     )
   const validFrom = addDays(last, 1 - validationDays)
   return {

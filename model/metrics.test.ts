@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { timeSplit } from './dataset.js'
 import {
   accountScores,
   brierScore,
@@ -117,5 +118,33 @@ describe('quality figures', () => {
       precision: 0.75,
       reached: false,
     })
+  })
+})
+
+describe('the time split', () => {
+  it('leaves a horizon between training and validation, and says what a short history lacks', () => {
+    const split = timeSplit({ firstDay: '2025-01-01', lastDay: '2025-06-29', horizonDays: 30 })
+    // As-of days 2025-02-26 .. 2025-05-30 (94) have a full look-back and a full horizon;
+    // less the 30-day gap, 64 to share: 32 of training, the gap, 32 of validation.
+    expect(split).toEqual({
+      trainFrom: '2025-02-26',
+      trainTo: '2025-03-29',
+      validFrom: '2025-04-29',
+      validTo: '2025-05-30',
+      horizonDays: 30,
+    })
+    expect(() =>
+      timeSplit({ firstDay: '2026-10-18', lastDay: '2026-12-01', horizonDays: 30 }),
+    ).toThrow(
+      'a history of 2026-10-18..2026-12-01 (45 days) is too short to split: it needs at least 118 days',
+    )
+    expect(() =>
+      timeSplit({
+        firstDay: '2025-01-01',
+        lastDay: '2025-06-29',
+        horizonDays: 30,
+        validationDays: 70,
+      }),
+    ).toThrow('a validation period of 70 days leaves no training period')
   })
 })
