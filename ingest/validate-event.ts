@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { type Outcome, ok, reject } from './outcome.js'
+import { parseTime } from './parse-time.js'
 
 // Some SDKs send numeric user ids; Segment stores them as text, and so do we.
 const id = z.union([z.string().min(1).max(512), z.number().finite()]).transform(String)
@@ -99,7 +100,7 @@ const isText = (value: unknown, min: number, max: number): value is string =>
   typeof value === 'string' && value.length >= min && value.length <= max
 const isId = (value: unknown) =>
   isText(value, 1, 512) || (typeof value === 'number' && Number.isFinite(value))
-const isTime = (value: unknown) => isText(value, 0, 64) && !Number.isNaN(Date.parse(value))
+const isTime = (value: unknown) => isText(value, 0, 64) && !Number.isNaN(parseTime(value))
 
 // What a check says of a field: absent (undefined), or present and valid or not. The
 // output copies a field only if the input has it, as zod does, and in the schema's
