@@ -1,4 +1,4 @@
-import type { EventRow } from './event-row.js'
+import { type EventRow, type JsonObject, noFields } from './event-row.js'
 
 /** The columns of `events` in the order encodeEventRows writes them. */
 export const eventColumns = [
@@ -31,7 +31,8 @@ function field(value: string): string {
 
 // JSON text holds no raw tab or line break (JSON.stringify escapes them), so of the
 // four only the backslash can need escaping, and one scan for it is enough.
-function jsonField(value: unknown): string {
+function jsonField(value: JsonObject): string {
+  if (value === noFields) return '{}'
   const text = JSON.stringify(value)
   return text.includes('\\') ? text.replaceAll('\\', '\\\\') : text
 }
