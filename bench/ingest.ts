@@ -1,8 +1,9 @@
 import { fork } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { cpus, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { quantile } from 'simple-statistics'
 import { buildApp } from '../api/app.js'
 import { startRuntime } from '../cli/runtime.js'
@@ -14,6 +15,7 @@ import type { ClickHouse } from '../platform/clickhouse.js'
 import { loadConfig } from '../platform/config.js'
 import { createLogger } from '../platform/logger.js'
 import type { Db } from '../platform/postgres.js'
+import { startCpuProfile } from './cpu-profile.js'
 import type { LoadOrder, LoadResult } from './load-client.js'
 
 const fmt = (n: number, digits = 0) =>
@@ -23,20 +25,50 @@ const fmt = (n: number, digits = 0) =>
 // per second of a phase, beside the load client's: where the two cores went.
 let serverCpu = process.cpuUsage()
 let serverLoop = performance.eventLoopUtilization()
-function takeServerCpu(): { cores: number; loop: number } {
+let loopThread = loopThreadTimes()
+function takeServerCpu(): { cores: number; loop: number; loopCpu: number; loopWaiting: number } {
   const used = process.cpuUsage(serverCpu)
   const loop = performance.eventLoopUtilization(serverLoop)
+  const thread = loopThreadTimes()
   serverCpu = process.cpuUsage()
   serverLoop = performance.eventLoopUtilization()
-  return { cores: (used.user + used.system) / 1e6, loop: loop.utilization }
+  const loopCpu = (thread.running - loopThread.running) / 1e9
+  const loopWaiting = (thread.waiting - loopThread.waiting) / 1e9
+  loopThread = thread
+  return { cores: (used.user + used.system) / 1e6, loop: loop.utilization, loopCpu, loopWaiting }
+}
+
+/**
+ * The event loop thread's own CPU time, and its time runnable but waiting for a core
+ * (Linux's schedstat, in ns; zeros elsewhere). Per event, the first is the figure other
+ * processes on the machine disturb least; the second shows how much they took.
+ */
+function loopThreadTimes(): { running: number; waiting: number } {
+  try {
+    const [running, waiting] = readFileSync(
+      `/proc/${process.pid}/task/${process.pid}/schedstat`,
+      'utf8',
+    )
+      .split(' ')
+      .map(Number)
+    return { running: running ?? 0, waiting: waiting ?? 0 }
+  } catch {
+    return { running: 0, waiting: 0 }
+  }
 }
 
 // The largest resident size seen while load ran. The process's lifetime peak (maxRSS)
 // also holds start-up, where a fresh DATA_DIR runs Postgres' initdb in PGlite.
 let rssUnderLoad = 0
+// How late the server's event loop ran its timers during a phase: the queueing that
+// every request's latency includes.
+let loopDelay = monitorEventLoopDelay({ resolution: 5 })
 
 function load(order: LoadOrder): Promise<LoadResult> {
   takeServerCpu()
+  loopDelay.disable()
+  loopDelay = monitorEventLoopDelay({ resolution: 5 })
+  loopDelay.enable()
   const child = fork(path.join(import.meta.dirname, 'load-client.ts'), {
     execArgv: ['--import', 'tsx'],
   })
@@ -74,7 +106,13 @@ function withObjects(row: EventRow): EventRow {
 function report(name: string, r: LoadResult) {
   const ms = r.latenciesMs.sort((a, b) => a - b)
   const server = takeServerCpu()
-  const cpu = `cpu: server ${fmt(server.cores / r.seconds, 2)} cores (event loop ${fmt(100 * server.loop)}% busy), load client ${fmt(r.cpuSeconds / r.seconds, 2)}`
+  const perEvent = (seconds: number) => fmt((1e6 * seconds) / Math.max(r.events, 1), 1)
+  const cpu =
+    `cpu: server ${fmt(server.cores / r.seconds, 2)} cores (event loop ${fmt(100 * server.loop)}% busy; ` +
+    `its thread ${perEvent(server.loopCpu)} µs/event, other threads ${perEvent(server.cores - server.loopCpu)} µs/event; ` +
+    `waited for a core ${fmt((100 * server.loopWaiting) / r.seconds)}% of the time), load client ${fmt(r.cpuSeconds / r.seconds, 2)}`
+  loopDelay.disable()
+  const delay = `event loop delay p99 ${fmt(loopDelay.percentile(99) / 1e6, 1)} ms, max ${fmt(loopDelay.max / 1e6, 1)} ms`
   const failed =
     Object.entries(r.failures)
       .map(([k, v]) => `${k}×${v}`)
@@ -82,7 +120,7 @@ function report(name: string, r: LoadResult) {
   console.log(
     `${name.padEnd(34)} ${fmt(r.events / r.seconds).padStart(9)} events/s acknowledged  ` +
       `p50 ${fmt(quantile(ms, 0.5), 1)} ms  p99 ${fmt(quantile(ms, 0.99), 1)} ms  ` +
-      `(${fmt(r.requests)} requests in ${fmt(r.seconds, 1)} s; failed: ${failed}; ${cpu})`,
+      `(${fmt(r.requests)} requests in ${fmt(r.seconds, 1)} s; failed: ${failed}; ${delay}; ${cpu})`,
   )
   return r.events / r.seconds
 }
@@ -127,8 +165,15 @@ export async function benchIngest(args: string[]): Promise<number> {
     await rollups.catchUp()
     const clients = Number(args.find((a) => a.startsWith('--clients='))?.slice(10) ?? 256)
     rollups.reset()
+    const profileFile = args.find((a) => a.startsWith('--cpu-prof='))?.slice(11)
+    const profile = profileFile === undefined ? undefined : await startCpuProfile(profileFile)
     const closed = await load({ ...base, mode: 'closed', clients, runId: 'closed' })
+    const hottest = await profile?.stop()
     const acknowledged = report(`HTTP, ${clients} clients, closed loop`, closed)
+    if (hottest) {
+      console.log(`${''.padEnd(34)} event loop's self time, closed loop (${profileFile}):`)
+      for (const line of hottest) console.log(`${''.padEnd(36)}${line}`)
+    }
     await printInserts(runtime)
     await rollups.print()
     // 60% of the capacity just measured, offered at a fixed rate.

@@ -1,3 +1,5 @@
+import { parseTime } from './parse-time.js'
+
 /**
  * The event's time on our clock. Segment's rule: a client whose clock is off by d sent
  * both `timestamp` and `sentAt` off by d, so `receivedAt - (sentAt - timestamp)` puts
@@ -12,9 +14,9 @@ export function correctClockSkew(
   toleranceMs: number,
 ): number {
   if (timestamp === undefined) return receivedAt
-  let time = Date.parse(timestamp)
+  let time = parseTime(timestamp)
   if (sentAt !== undefined) {
-    const skew = receivedAt - Date.parse(sentAt)
+    const skew = receivedAt - parseTime(sentAt)
     if (Math.abs(skew) > toleranceMs) time += skew
   }
   return Math.min(time, receivedAt)

@@ -1,5 +1,8 @@
 export type JsonObject = Record<string, unknown>
 
+/** The JSON column of an event that sent none: one shared object, written as `{}` at once. */
+export const noFields: JsonObject = Object.freeze({})
+
 /**
  * A row of the ClickHouse `events` table, as JSONEachRow sends it. The JSON columns
  * travel as objects and ClickHouse stores their text (input_format_json_read_objects_as_strings),

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { correctClockSkew } from './correct-clock-skew.js'
-import { type EventRow, toClickHouseTime } from './event-row.js'
+import { type EventRow, noFields, toClickHouseTime } from './event-row.js'
 import type { ModuleCatalogue } from './module-catalogue.js'
 import { resolveModule } from './resolve-module.js'
 import type { TrackingEvent } from './validate-event.js'
@@ -59,9 +59,9 @@ export function normalizeEvent(
     user_id: event.userId ?? '',
     anonymous_id: event.anonymousId ?? '',
     path,
-    properties: properties ?? {},
-    context: event.context ?? {},
-    traits: traits ?? {},
+    properties: properties ?? noFields,
+    context: event.context ?? noFields,
+    traits: traits ?? noFields,
     write_key_id: ctx.writeKeyId,
   }
 }

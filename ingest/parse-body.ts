@@ -62,15 +62,36 @@ const tooLarge = (message: string): BodyOutcome => ({
   message,
 })
 
-// Sixteen digits in a row is the shortest text that can hold an integer past 2^53.
-const longDigitRun = /\d{16}/
-
 /**
  * JSON.parse, except that integers beyond 2^53 are kept as their exact text instead of
  * being rounded. The lossless parser is slower, so it only runs when the text holds a
  * run of digits long enough to need it.
  */
 export function parseJson(text: string): unknown {
-  if (!longDigitRun.test(text)) return JSON.parse(text)
+  if (!hasLongDigitRun(text)) return JSON.parse(text)
   return parseLossless(text, null, (digits) => (isSafeNumber(digits) ? Number(digits) : digits))
+}
+
+// Sixteen digits in a row is the shortest text that can hold an integer past 2^53.
+const RUN = 16
+const isDigit = (c: number) => c >= 48 && c <= 57
+
+/**
+ * Whether the text holds RUN digits in a row. Any such run covers one position of
+ * every RUN, so only those are looked at, and only a digit there is measured out to
+ * both sides: a sixteenth of the reads /\d{16}/ makes, which scanned every
+ * request's whole body (3% of the pipeline's time in bench:ingest).
+ */
+export function hasLongDigitRun(text: string): boolean {
+  for (let at = RUN - 1; at < text.length; at += RUN) {
+    if (!isDigit(text.charCodeAt(at))) continue
+    let from = at
+    while (from > 0 && isDigit(text.charCodeAt(from - 1))) from--
+    let to = at + 1
+    while (to < text.length && to - from < RUN && isDigit(text.charCodeAt(to))) to++
+    if (to - from >= RUN) return true
+    // The run ends before `to`; the next position worth a look is past it.
+    if (to + RUN - 1 > at + RUN) at = to - 1
+  }
+  return false
 }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { applyLifecycleEvents } from '../crm/apply-lifecycle-event.js'
-import { commitBatches } from '../ingest/commit-batch.js'
+import { commitBatches, pendingBatch } from '../ingest/commit-batch.js'
 import { toClickHouseTime } from '../ingest/event-row.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
@@ -70,13 +70,10 @@ describe('when health scores are computed for customers', () => {
     await customer('steady')
     await customer('fading')
     await commitBatches(ch, [
-      {
-        rows: [
-          ...usage('steady', () => 9),
-          ...usage('fading', (d) => (d > 28 ? 10 : d > 10 ? 3 : 0)),
-        ],
-        rejectedRows: [],
-      },
+      pendingBatch(
+        [...usage('steady', () => 9), ...usage('fading', (d) => (d > 28 ? 10 : d > 10 ? 3 : 0))],
+        [],
+      ),
     ])
     await foldCommitted(ch)
     expect(await updateHealthScores({ ch, db }, { asOf, modulesAvailable: 10 })).toEqual({

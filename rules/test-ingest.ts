@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { commitBatches } from '../ingest/commit-batch.js'
+import { commitBatches, pendingBatch } from '../ingest/commit-batch.js'
 import { foldPending, foldStart } from '../ingest/fold-rollups.js'
 import { loadModuleCatalogue, type ModuleCatalogue } from '../ingest/module-catalogue.js'
 import { createBatchProcessor } from '../ingest/process-batch.js'
@@ -58,7 +58,7 @@ export function createTestIngest(
       })
       if (result.rejected.length > 0)
         throw new Error(`ingest refused events: ${JSON.stringify(result.rejected.slice(0, 3))}`)
-      await commitBatches(ch, [{ rows: result.rows, rejectedRows: result.rejectedRows }])
+      await commitBatches(ch, [pendingBatch(result.rows, result.rejectedRows)])
       userGroups.remember(result.groups)
     }
     // The rollups job's work, done at once: the rules read the rollups.

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
-import { commitBatches, insertEncodedEvents } from '../ingest/commit-batch.js'
+import { commitBatches, insertEncodedEvents, pendingBatch } from '../ingest/commit-batch.js'
 import { foldPending, foldStart, recordFolded } from '../ingest/fold-rollups.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
 import { type BackfillTask, planBackfill } from './backfill-plan.js'
@@ -102,7 +102,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillResult
       const commit = async (done: BackfillTaskResult) => {
         await insertEncodedEvents(ch, new Uint8Array(done.text))
         if (done.rejectedRows.length > 0)
-          await commitBatches(ch, [{ rows: [], rejectedRows: done.rejectedRows }])
+          await commitBatches(ch, [pendingBatch([], done.rejectedRows)])
         const task = taskOf.get(done.id) as BackfillTask
         result.events += done.events
         result.rows += done.rows
