@@ -13,10 +13,25 @@ export function correctClockSkew(
   receivedAt: number,
   toleranceMs: number,
 ): number {
+  return correctClockSkewMs(
+    timestamp === undefined ? undefined : parseTime(timestamp),
+    sentAt === undefined ? undefined : parseTime(sentAt),
+    receivedAt,
+    toleranceMs,
+  )
+}
+
+/** The same on times already parsed: a batch's sentAt is parsed once for all its events. */
+export function correctClockSkewMs(
+  timestamp: number | undefined,
+  sentAt: number | undefined,
+  receivedAt: number,
+  toleranceMs: number,
+): number {
   if (timestamp === undefined) return receivedAt
-  let time = parseTime(timestamp)
+  let time = timestamp
   if (sentAt !== undefined) {
-    const skew = receivedAt - parseTime(sentAt)
+    const skew = receivedAt - sentAt
     if (Math.abs(skew) > toleranceMs) time += skew
   }
   return Math.min(time, receivedAt)

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
-import { correctClockSkew } from './correct-clock-skew.js'
+import { correctClockSkewMs } from './correct-clock-skew.js'
 import { type EventRow, noFields, toClickHouseTime } from './event-row.js'
 import type { ModuleCatalogue } from './module-catalogue.js'
+import { parseTime } from './parse-time.js'
 import { resolveModule } from './resolve-module.js'
 import type { TrackingEvent } from './validate-event.js'
 
@@ -10,8 +11,8 @@ export interface NormalizeContext {
   receivedAt: number
   /** receivedAt as ClickHouse text, made once per request. */
   receivedAtText: string
-  /** The batch's sentAt, for events that carry none of their own. */
-  sentAt: string | undefined
+  /** The batch's sentAt, parsed, for events that carry none of their own. */
+  sentAt: number | undefined
   skewToleranceMs: number
   writeKeyId: string
 }
@@ -39,9 +40,10 @@ export function normalizeEvent(
   ctx: NormalizeContext,
 ): EventRow {
   const { module, kind, path } = resolveModule(event, ctx.catalogue)
-  const time = correctClockSkew(
-    event.timestamp ?? event.originalTimestamp,
-    event.sentAt ?? ctx.sentAt,
+  const timestamp = event.timestamp ?? event.originalTimestamp
+  const time = correctClockSkewMs(
+    timestamp === undefined ? undefined : parseTime(timestamp),
+    event.sentAt === undefined ? ctx.sentAt : parseTime(event.sentAt),
     ctx.receivedAt,
     ctx.skewToleranceMs,
   )

@@ -16,17 +16,6 @@ const isDigits = (s: string, from: number, to: number) => {
  * before 1000, kept out for simplicity), goes to Date.parse.
  */
 export function parseTime(text: string): number {
-  // A batch's sentAt is one string that each of its events asks about.
-  if (text === last.text) return last.time
-  const time = parse(text)
-  last.text = text
-  last.time = time
-  return time
-}
-
-const last = { text: '', time: Number.NaN }
-
-function parse(text: string): number {
   const n = text.length
   if (
     (n === 24 || n === 20) &&

@@ -3,6 +3,7 @@ import { type EventRow, type RejectedRow, toClickHouseTime } from './event-row.j
 import type { ModuleCatalogue } from './module-catalogue.js'
 import { actorOf, explicitTenant, normalizeEvent } from './normalize-event.js'
 import type { RejectReason } from './outcome.js'
+import { parseTime } from './parse-time.js'
 import type { UserGroups } from './user-groups.js'
 import { type TrackingEvent, validateEvent } from './validate-event.js'
 
@@ -100,7 +101,7 @@ export function createBatchProcessor(options: BatchProcessorOptions) {
       catalogue,
       receivedAt: input.receivedAt,
       receivedAtText,
-      sentAt: input.sentAt,
+      sentAt: input.sentAt === undefined ? undefined : parseTime(input.sentAt),
       skewToleranceMs,
       writeKeyId: input.writeKeyId,
     }
