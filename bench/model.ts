@@ -1,8 +1,11 @@
+import path from 'node:path'
 import { loadModuleCatalogue } from '../ingest/module-catalogue.js'
+import { featureVector } from '../model/features.js'
+import { predictLogistic } from '../model/logistic.js'
 import type { QualityReport } from '../model/report.js'
 import { scoreCustomers } from '../model/score.js'
 import { activateModel, insertModel } from '../model/store.js'
-import { churnBaselines, trainChurnModel } from '../model/train.js'
+import { churnBaselines, type TrainResult, trainChurnModel } from '../model/train.js'
 import type { Config } from '../platform/config.js'
 import { loadBuiltinRules } from '../rules/builtin.js'
 import {
@@ -16,6 +19,7 @@ import {
   settleMerges,
   type WorldPreset,
 } from './bench-world.js'
+import { bestPrecisionAtRecall, hiddenDeclineScores } from './world-ceiling.js'
 
 // The world of bench:backtest: 10,000 tenants × 180 days, the small preset's users.
 const preset: WorldPreset = { scale: 'small', tenants: 10_000, days: 180, start: '2025-01-06' }
@@ -73,6 +77,55 @@ export async function benchModel(args: string[], config: Config): Promise<number
       console.log(
         `\nlead time: median over the ${result.model.leadTimeOutcomes} cancellations with the whole horizon of validation days before them`,
       )
+
+      // What the world allows: the best precision at the goal's recall, each score's
+      // threshold chosen with hindsight on the validation period (not an operating
+      // point), beside a score that knows the simulator's hidden declines.
+      const judged = {
+        examples: result.validation,
+        outcomes: result.cancellations,
+        split,
+      }
+      const hidden = hiddenDeclineScores(
+        path.join(world.dataDir, 'simulation'),
+        result.validation,
+        config.modulesFile,
+      )
+      const hindsight = [
+        { name: 'churn model', kind: 'model' as const, scores: validationScores(result) },
+        {
+          name: 'health score',
+          kind: 'health' as const,
+          scores: result.validation.map((e) => 100 - e.raw.healthScore),
+        },
+        ...(hidden === null
+          ? []
+          : // Not a probability: judged like the health score, with no Brier score.
+            [
+              {
+                name: 'hidden decline depth',
+                kind: 'health' as const,
+                scores: hidden,
+                label: 'ceiling',
+              },
+            ]),
+      ]
+      console.log(
+        `\nbest precision at recall ≥ ${goals.recall}, threshold chosen with hindsight on the validation period:`,
+      )
+      console.log(`${header}\n${'-'.repeat(header.length)}`)
+      for (const h of hindsight) {
+        const best = bestPrecisionAtRecall({ ...judged, ...h }, goals.recall)
+        console.log(
+          best === null
+            ? `${h.name.padEnd(24)} never reaches recall ${goals.recall}`
+            : row(best, 'label' in h ? h.label : undefined),
+        )
+      }
+      if (hidden !== null)
+        console.log(
+          "hidden decline depth: how far each customer's use had fallen by the day before, from the simulator's traits (no event): a perfect decline detector, the ceiling of any score that reads the past",
+        )
       console.log('\ncalibration (validation rows):')
       console.log(
         `${'predicted'.padEnd(11)} ${'rows'.padStart(7)} ${'mean p'.padStart(7)} ${'observed'.padStart(8)}`,
@@ -136,10 +189,10 @@ export async function benchModel(args: string[], config: Config): Promise<number
   return 0
 }
 
-function row(r: QualityReport): string {
+function row(r: QualityReport, label: string = r.kind): string {
   const n = (x: number | null, digits = 3) => (x === null ? '–' : fmt(x, digits))
   return [
-    `${r.name}${r.kind === 'model' ? '' : ` (${r.kind})`}`.padEnd(24),
+    `${r.name}${r.kind === 'model' ? '' : ` (${label})`}`.padEnd(24),
     n(r.auc).padStart(6),
     n(r.prAuc).padStart(6),
     n(r.brier, 4).padStart(7),
@@ -150,4 +203,8 @@ function row(r: QualityReport): string {
     n(r.recall).padStart(6),
     n(r.medianLeadTimeDays, 0).padStart(6),
   ].join(' ')
+}
+
+function validationScores(result: TrainResult): number[] {
+  return result.validation.map((e) => predictLogistic(result.params, featureVector(e.raw)))
 }
