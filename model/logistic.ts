@@ -24,6 +24,8 @@ export interface LogisticParams {
   bias: number
   l2: number
   iterations: number
+  /** The definition of the inputs it was trained on (features.ts FEATURES_VERSION); absent means 1. */
+  featuresVersion?: number
 }
 
 export interface FitOptions {

@@ -10,7 +10,13 @@ import { action, group, renewed } from '../rules/test-stories.js'
 import { foldCommitted, queryRows, useTestClickHouse } from '../test/clickhouse.js'
 import { useTestPostgres } from '../test/postgres.js'
 import { TooFewOutcomesError } from './dataset.js'
-import { featureNames, features, featureVector, loadFeatures } from './features.js'
+import {
+  featureNames,
+  features,
+  featureVector,
+  loadFeatures,
+  type RawFeatures,
+} from './features.js'
 import { predictLogistic } from './logistic.js'
 import { trainAndStore } from './retrain.js'
 import { explainRow, scoreCustomers } from './score.js'
@@ -149,6 +155,18 @@ describe('scoring', () => {
     expect(firings.map((f) => f.tenantId).sort()).toEqual(expected)
     expect(firings.map((f) => f.tenantId)).toContain(t.id)
   })
+
+  it('refuses a stored model trained on an earlier definition of the features', async () => {
+    const stored = await trainAndStore(
+      { ch, db },
+      { ...options, trainedBy: 'test', activate: 'never' },
+    )
+    const { featuresVersion: _, ...earlier } = stored.model.params
+    const old = { ...stored.model, params: earlier }
+    await expect(
+      scoreCustomers({ ch, db }, old, { asOf: worldDay(140), modulesAvailable: modules.length }),
+    ).rejects.toThrow(/version 1 of the features, this version computes version 2/)
+  })
 })
 
 describe('the models API', () => {
@@ -214,6 +232,24 @@ describe('the models API', () => {
 
 // Last: it adds events to the world's future, which the tests above must not see.
 describe('churn model features', () => {
+  it("reads a small account's 1 → 0 users as a small change, a large account's fall as a large one; the reason keeps the plain change", async () => {
+    const day = worldDay(100)
+    const [sample] = await loadFeatures(ch, {
+      from: day,
+      to: day,
+      modulesAvailable: modules.length,
+    })
+    const input = (name: string, r: RawFeatures) => featureVector(r)[featureNames.indexOf(name)]!
+    const small = { ...sample!, activeUsers14: 0, activeUsersPrev14: 1 }
+    const large = { ...sample!, activeUsers14: 20, activeUsersPrev14: 80 }
+    expect(input('active_users_change_14', small)).toBeGreaterThan(-0.1)
+    expect(input('active_users_change_14', large)).toBeLessThan(-0.6)
+    const reason = features
+      .find((f) => f.name === 'active_users_change_14')!
+      .reason(small, (k) => k)
+    expect(reason).toContain('−100 %')
+  })
+
   it('reads nothing of the as-of day or after it', async () => {
     const asOf = worldDay(100)
     const q = { from: asOf, to: asOf, modulesAvailable: modules.length }

@@ -1,8 +1,9 @@
 import type { ClickHouse } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
-import { featureNames, featureVector } from './features.js'
+import { featureVector } from './features.js'
 import { predictLogistic } from './logistic.js'
 import { qualityReport } from './report.js'
+import { assertFeatures } from './score.js'
 import {
   activateModel,
   activeModel,
@@ -39,7 +40,7 @@ export async function trainAndStore(
   }
   const candidate = result.model.prAuc ?? 0
   let verdict: { better: boolean; why: string }
-  if (active && active.features.join(',') === featureNames.join(',')) {
+  if (active && comparable(active)) {
     const previous = qualityReport({
       name: `model ${active.id}`,
       kind: 'model',
@@ -88,3 +89,13 @@ export async function trainAndStore(
 }
 
 const fmt = (x: number) => x.toFixed(3)
+
+/** Whether a stored model reads today's inputs, so that it can be judged on today's rows. */
+function comparable(model: StoredModel): boolean {
+  try {
+    assertFeatures(model)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -2,6 +2,7 @@ import { type ClickHouse, runCommand } from '../platform/clickhouse.js'
 import type { Db } from '../platform/postgres.js'
 import { jsonParam } from '../platform/postgres.js'
 import {
+  FEATURES_VERSION,
   featureNames,
   features,
   featureVector,
@@ -31,7 +32,12 @@ export interface AccountScore {
 export class ModelFeaturesMismatchError extends Error {}
 
 /** A model trained on another feature list than today's cannot be fed today's rows. */
-export function assertFeatures(model: Pick<StoredModel, 'id' | 'features'>): void {
+export function assertFeatures(model: Pick<StoredModel, 'id' | 'features' | 'params'>): void {
+  const version = model.params.featuresVersion ?? 1
+  if (version !== FEATURES_VERSION)
+    throw new ModelFeaturesMismatchError(
+      `churn model ${model.id} was trained on version ${version} of the features, this version computes version ${FEATURES_VERSION}: train a new one`,
+    )
   if (model.features.join(',') !== featureNames.join(','))
     throw new ModelFeaturesMismatchError(
       `churn model ${model.id} was trained on other features (${model.features.join(', ')}) than this version computes (${featureNames.join(', ')}): train a new one`,

@@ -13,7 +13,7 @@ import {
   TooFewOutcomesError,
   timeSplit,
 } from './dataset.js'
-import { featureNames, featureVector, loadFeatures } from './features.js'
+import { FEATURES_VERSION, featureNames, featureVector, loadFeatures } from './features.js'
 import {
   defaultFitOptions,
   type FitOptions,
@@ -121,7 +121,10 @@ export async function trainChurnModel(
   const inputs = training.map((e) => featureVector(e.raw))
   const labels = training.map((e) => e.label)
   const fit = options.fit ?? { ...defaultFitOptions, l2: chooseL2(training, inputs, labels) }
-  const params = fitLogistic(featureNames, inputs, labels, fit)
+  const params = {
+    ...fitLogistic(featureNames, inputs, labels, fit),
+    featuresVersion: FEATURES_VERSION,
+  }
   const fitSeconds = seconds(started)
   const score = (e: Example) => predictLogistic(params, featureVector(e.raw))
   const trainingScores = training.map(score)
