@@ -7,8 +7,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { quantile } from 'simple-statistics'
 import { buildApp } from '../api/app.js'
 import { startRuntime } from '../cli/runtime.js'
-import { insertEncodedEvents } from '../ingest/commit-batch.js'
-import { encodeEventRows } from '../ingest/encode-rows.js'
+import { insertEncodedEvents, pendingBatch } from '../ingest/commit-batch.js'
 import type { EventRow } from '../ingest/event-row.js'
 import { runRollups } from '../jobs/fold-rollups.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
@@ -216,8 +215,10 @@ export async function benchIngest(args: string[]): Promise<number> {
         format: 'JSONEachRow',
       }),
     )
-    const encodedInto = (table: string) => (done: number) =>
-      insertEncodedEvents(ch, Buffer.from(encodeEventRows(rowsFrom(sampleObjects, done))), table)
+    const encodedInto = (table: string) => (done: number) => {
+      const batch = pendingBatch(rowsFrom(sampleObjects, done), [])
+      return insertEncodedEvents(ch, batch.events, { table, feed: batch.feed })
+    }
     const tsv = await ceilingRun('plain table, TabSeparated', encodedInto('bench_events_plain'))
     await ceilingRun('  events, as ingest writes it', encodedInto('events'))
     const ceiling = Math.max(json, tsv)
