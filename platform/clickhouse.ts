@@ -141,6 +141,11 @@ export async function runCommand(
   ch: ClickHouse,
   query: string,
   params: Record<string, unknown> = {},
+  settings: Record<string, string | number> = {},
 ): Promise<void> {
-  await ch.client.command({ query, query_params: { db: ch.database, ...params } })
+  await ch.client.command({
+    query,
+    query_params: { db: ch.database, ...params },
+    clickhouse_settings: settings,
+  })
 }

@@ -85,6 +85,11 @@ const configSchema = z.object({
   // many rows of events in one INSERT ... SELECT (a backlog goes in chunks).
   ROLLUP_EVERY_MS: int(1000, 100),
   ROLLUP_FOLD_MAX_ROWS: int(2_000_000, 1000),
+  // The engine's threads for a fold. One: the job shares the machine with ingest, and a
+  // fold with every core stalls the group commit's inserts for its length (bench:ingest:
+  // at 60 % load, every request over 150 ms overlapped a fold), while one core folds a
+  // second of full load in well under a second.
+  ROLLUP_MAX_THREADS: int(1, 1),
   // crm-sync: how often it runs, how far before its watermark it reads again (group
   // commits land out of order), and how many events it reads at a time.
   CRM_SYNC_EVERY_MS: int(5000, 100),
