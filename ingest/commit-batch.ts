@@ -36,6 +36,15 @@ export function feedsViews(row: Pick<EventRow, 'type' | 'kind'>): boolean {
 
 const empty = Buffer.alloc(0)
 
+const rejectedColumns = [
+  'received_at',
+  'write_key_id',
+  'reason',
+  'detail',
+  'message_id',
+  'payload',
+] as const satisfies ReadonlyArray<keyof RejectedRow>
+
 // Pinned so that a server's defaults cannot change what an acknowledgement means: the
 // insert returns only once the rows are in parts on disk (no server-side buffering).
 const insertSettings = {
@@ -56,12 +65,15 @@ export async function commitBatches(ch: ClickHouse, batches: PendingBatch[]): Pr
   const events = join((b) => b.events)
   const rejected = batches.flatMap((b) => b.rejectedRows)
   if (events.length > 0) await insertEncodedEvents(ch, events, { feed: join((b) => b.feed) })
+  // Through insertEncoded like the events, so that no query on the engine's shared
+  // connection holds this commit up (platform/clickhouse.ts).
   if (rejected.length > 0) {
-    await ch.client.insert({
+    await ch.insertEncoded({
       table: `${ch.database}.rejected_events`,
-      values: rejected,
+      columns: rejectedColumns,
       format: 'JSONEachRow',
-      clickhouse_settings: insertSettings,
+      body: Buffer.from(rejected.map((r) => JSON.stringify(r)).join('\n')),
+      settings: insertSettings,
     })
   }
 }
