@@ -7,12 +7,11 @@ import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { quantile } from 'simple-statistics'
 import { buildApp } from '../api/app.js'
 import { startRuntime } from '../cli/runtime.js'
-import { insertEncodedEvents } from '../ingest/commit-batch.js'
-import { encodeEventRows } from '../ingest/encode-rows.js'
+import { insertEncodedEvents, pendingBatch } from '../ingest/commit-batch.js'
 import type { EventRow } from '../ingest/event-row.js'
 import { runRollups } from '../jobs/fold-rollups.js'
 import type { ClickHouse } from '../platform/clickhouse.js'
-import { loadConfig } from '../platform/config.js'
+import { type Config, loadConfig } from '../platform/config.js'
 import { createLogger } from '../platform/logger.js'
 import type { Db } from '../platform/postgres.js'
 import { startCpuProfile } from './cpu-profile.js'
@@ -148,7 +147,7 @@ export async function benchIngest(args: string[]): Promise<number> {
     `bench:ingest on ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30)} GiB; embedded ClickHouse in ${dataDir}`,
   )
   console.log(
-    `batches of 100 events, ${seconds} s a phase; group commit flush ${config.INGEST_FLUSH_ROWS} rows / ${config.INGEST_FLUSH_MS} ms, ${config.INGEST_INSERT_CONCURRENCY} in flight\n`,
+    `batches of 100 events, ${seconds} s a phase; group commit flush ${config.INGEST_FLUSH_ROWS} rows / ${config.INGEST_FLUSH_MS} ms, ${config.INGEST_INSERT_CONCURRENCY} in flight (the next once one has taken ${config.INGEST_OVERLAP_AFTER_MS} ms); rollups every ${config.ROLLUP_EVERY_MS} ms on ${config.ROLLUP_MAX_THREADS} thread(s)\n`,
   )
 
   const runtime = await startRuntime(config, createLogger(config.LOG_LEVEL))
@@ -161,7 +160,7 @@ export async function benchIngest(args: string[]): Promise<number> {
     await load({ ...base, mode: 'closed', clients: 8, durationMs: 2000, runId: 'warm' })
 
     // The rollups job, as the workers run it: every ROLLUP_EVERY_MS, in this process.
-    const rollups = startRollupLoop(runtime, config.ROLLUP_EVERY_MS)
+    const rollups = startRollupLoop(runtime, config)
     await rollups.catchUp()
     const clients = Number(args.find((a) => a.startsWith('--clients='))?.slice(10) ?? 256)
     rollups.reset()
@@ -216,8 +215,10 @@ export async function benchIngest(args: string[]): Promise<number> {
         format: 'JSONEachRow',
       }),
     )
-    const encodedInto = (table: string) => (done: number) =>
-      insertEncodedEvents(ch, Buffer.from(encodeEventRows(rowsFrom(sampleObjects, done))), table)
+    const encodedInto = (table: string) => (done: number) => {
+      const batch = pendingBatch(rowsFrom(sampleObjects, done), [])
+      return insertEncodedEvents(ch, batch.events, { table, feed: batch.feed })
+    }
     const tsv = await ceilingRun('plain table, TabSeparated', encodedInto('bench_events_plain'))
     await ceilingRun('  events, as ingest writes it', encodedInto('events'))
     const ceiling = Math.max(json, tsv)
@@ -237,13 +238,19 @@ export async function benchIngest(args: string[]): Promise<number> {
  * The rollups job on a timer, as the workers run it, with what a phase saw: the largest
  * lag a run found (how long the oldest unfolded part had waited), and what it folded.
  */
-function startRollupLoop(runtime: { ch: ClickHouse; db: Db }, everyMs: number) {
+function startRollupLoop(
+  runtime: { ch: ClickHouse; db: Db },
+  config: Pick<Config, 'ROLLUP_EVERY_MS' | 'ROLLUP_FOLD_MAX_ROWS' | 'ROLLUP_MAX_THREADS'>,
+) {
   let phase = { runs: 0, rows: 0, maxLag: 0, seconds: 0 }
   let stopped = false
   let running: Promise<void> = Promise.resolve()
   const once = async () => {
     const started = performance.now()
-    const run = await runRollups(runtime, { maxRows: 2_000_000 })
+    const run = await runRollups(runtime, {
+      maxRows: config.ROLLUP_FOLD_MAX_ROWS,
+      maxThreads: config.ROLLUP_MAX_THREADS,
+    })
     phase.runs++
     phase.rows += run.pendingRows
     phase.maxLag = Math.max(phase.maxLag, run.lagSeconds)
@@ -253,7 +260,7 @@ function startRollupLoop(runtime: { ch: ClickHouse; db: Db }, everyMs: number) {
     while (!stopped) {
       running = once()
       await running
-      await new Promise((resolve) => setTimeout(resolve, everyMs))
+      await new Promise((resolve) => setTimeout(resolve, config.ROLLUP_EVERY_MS))
     }
   }
   void loop()

@@ -35,11 +35,21 @@ export async function pendingEvents(
   return { rows, oldestMs: rows > 0 ? Number(row!.oldest_ms) : null }
 }
 
-/** Folds the events of blocks (after, through]. A copy changes no figure. */
-export async function foldBlocks(ch: ClickHouse, after: number, through: number): Promise<void> {
+/**
+ * Folds the events of blocks (after, through]. A copy changes no figure. `maxThreads`
+ * caps the engine's threads for it; unset, the engine uses every core.
+ */
+export async function foldBlocks(
+  ch: ClickHouse,
+  after: number,
+  through: number,
+  maxThreads?: number,
+): Promise<void> {
   const params = { after, through }
-  await runCommand(ch, loadSql('clickhouse/queries/fold-usage-daily'), params)
-  await runCommand(ch, loadSql('clickhouse/queries/fold-daily-active-users'), params)
+  const settings: Record<string, number> =
+    maxThreads === undefined ? {} : { max_threads: maxThreads }
+  await runCommand(ch, loadSql('clickhouse/queries/fold-usage-daily'), params, settings)
+  await runCommand(ch, loadSql('clickhouse/queries/fold-daily-active-users'), params, settings)
 }
 
 export interface FoldProgress {
@@ -59,7 +69,13 @@ export interface FoldProgress {
  */
 export async function foldPending(
   ch: ClickHouse,
-  options: { after: number; maxRows: number; onChunk?: (progress: FoldProgress) => void },
+  options: {
+    after: number
+    maxRows: number
+    /** The engine's threads for each fold (foldBlocks); every core when unset. */
+    maxThreads?: number
+    onChunk?: (progress: FoldProgress) => void
+  },
 ): Promise<FoldProgress> {
   const progress: FoldProgress = { position: options.after, rows: 0, parts: 0 }
   const backlog = await rollupBacklog(ch, options.after)
@@ -75,7 +91,7 @@ export async function foldPending(
       rows += part.rows
       parts++
     }
-    await foldBlocks(ch, progress.position, through)
+    await foldBlocks(ch, progress.position, through, options.maxThreads)
     progress.position = through
     progress.rows += rows
     progress.parts += parts

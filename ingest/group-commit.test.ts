@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { GroupCommit, OverloadedError, StoreUnavailableError } from './group-commit.js'
 
 function recorder(options: { fail?: boolean; delayMs?: number } = {}) {
@@ -14,8 +14,31 @@ function recorder(options: { fail?: boolean; delayMs?: number } = {}) {
     maxWaitMs: 5,
     maxQueued: 25,
     concurrency: 1,
+    overlapAfterMs: 0,
   })
   return { commit, writes }
+}
+
+// Writes that stay in flight until the test lets them end.
+function heldWrites(options: { overlapAfterMs: number }) {
+  const started: number[][] = []
+  const release: Array<() => void> = []
+  const commit = new GroupCommit<number[]>({
+    async write(items) {
+      started.push(items.flat())
+      await new Promise<void>((resolve) => release.push(resolve))
+    },
+    weigh: (item) => item.length,
+    maxBatch: 10,
+    maxWaitMs: 1,
+    maxQueued: 25,
+    concurrency: 2,
+    overlapAfterMs: options.overlapAfterMs,
+  })
+  const releaseAll = () => {
+    for (const r of release.splice(0)) r()
+  }
+  return { commit, started, releaseAll }
 }
 
 describe('when requests arrive together', () => {
@@ -37,6 +60,33 @@ describe('when requests arrive together', () => {
       [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
       [11, 12],
     ])
+  })
+})
+
+describe('when requests arrive while a write is in flight', () => {
+  it('holds them for one write after it, not a second one beside it', async () => {
+    const { commit, started, releaseAll } = heldWrites({ overlapAfterMs: 60_000 })
+    const first = commit.submit([1])
+    await vi.waitFor(() => expect(started).toHaveLength(1))
+    const later = [commit.submit([2]), commit.submit([3, 4])]
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(started).toEqual([[1]])
+    releaseAll()
+    await first
+    await vi.waitFor(() => expect(started).toHaveLength(2))
+    releaseAll()
+    await Promise.all(later)
+    expect(started).toEqual([[1], [2, 3, 4]])
+  })
+
+  it('starts the next write beside it once it is slow', async () => {
+    const { commit, started, releaseAll } = heldWrites({ overlapAfterMs: 0 })
+    const first = commit.submit([1])
+    await vi.waitFor(() => expect(started).toHaveLength(1))
+    const second = commit.submit([2])
+    await vi.waitFor(() => expect(started).toEqual([[1], [2]]))
+    releaseAll()
+    await Promise.all([first, second])
   })
 })
 

@@ -62,6 +62,7 @@ export function createIngestService(deps: IngestDeps) {
     maxWaitMs: config.INGEST_FLUSH_MS,
     maxQueued: config.INGEST_QUEUE_MAX_ROWS,
     concurrency: config.INGEST_INSERT_CONCURRENCY,
+    overlapAfterMs: config.INGEST_OVERLAP_AFTER_MS,
     onFlush(rows, seconds, error) {
       metrics.queueDepth.set(commit.depth)
       metrics.insertRows.observe(rows)

@@ -24,7 +24,15 @@ const positionName = 'events'
  */
 export async function runRollups(
   deps: { ch: ClickHouse; db: Queryable },
-  options: { maxRows: number; now?: number },
+  options: {
+    maxRows: number
+    /**
+     * The engine's threads for the fold. The job runs beside ingest, whose inserts and
+     * event loop it would otherwise take every core from for the length of a fold.
+     */
+    maxThreads?: number
+    now?: number
+  },
 ): Promise<RollupRun> {
   const { ch, db } = deps
   const uuid = await eventsTableUuid(ch)
@@ -36,7 +44,11 @@ export async function runRollups(
   const after = stored?.table_uuid === uuid ? Number(stored.position) : await foldStart(ch)
   const pending = await pendingEvents(ch, after)
   const now = options.now ?? Date.now()
-  const progress = await foldPending(ch, { after, maxRows: options.maxRows })
+  const progress = await foldPending(ch, {
+    after,
+    maxRows: options.maxRows,
+    maxThreads: options.maxThreads,
+  })
   if (progress.position !== after || stored?.table_uuid !== uuid) {
     await db.query(
       `INSERT INTO rollup_position (name, table_uuid, position) VALUES ($1, $2, $3)

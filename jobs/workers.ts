@@ -89,7 +89,10 @@ export async function startWorkers(
   }
   const syncCrmNow = (signal?: AbortSignal) => syncCrm(deps, syncOptions, signal)
   const foldRollupsNow = async () => {
-    const run = await runRollups(deps, { maxRows: config.ROLLUP_FOLD_MAX_ROWS })
+    const run = await runRollups(deps, {
+      maxRows: config.ROLLUP_FOLD_MAX_ROWS,
+      maxThreads: config.ROLLUP_MAX_THREADS,
+    })
     metrics.rollupLagSeconds.set(run.lagSeconds)
     metrics.rollupPendingRows.set(run.pendingRows)
     return run

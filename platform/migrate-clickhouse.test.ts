@@ -30,8 +30,12 @@ describe('when the migrations run on an empty database', () => {
         'user_traits',
         'rollup_start',
         'account_stages',
+        'events_feed',
+        'lifecycle_events_feed_mv',
       ]),
     )
+    // The views of rare events read events_feed, not every insert into events (0011).
+    expect(tables.map((t) => t.name)).not.toContain('lifecycle_events_mv')
     // The rollups are folded by the rollups job, off the acknowledgement path (0009).
     expect(tables.map((t) => t.name)).not.toContain('usage_daily_mv')
     expect(tables.map((t) => t.name)).not.toContain('daily_active_users_mv')
