@@ -7,24 +7,8 @@
 -- commit with no such row pays for no view. The views keep their filters. The columns
 -- are those of `events`, which writers send to both.
 CREATE TABLE IF NOT EXISTS {db:Identifier}.events_feed
-(
-    tenant_id     LowCardinality(String),
-    timestamp     DateTime64(3, 'UTC'),
-    received_at   DateTime64(3, 'UTC'),
-    message_id    String,
-    type          LowCardinality(String),
-    event         String,
-    kind          LowCardinality(String),
-    module        LowCardinality(String),
-    user_id       String,
-    anonymous_id  String,
-    path          String,
-    properties    String,
-    context       String,
-    traits        String,
-    write_key_id  LowCardinality(String)
-)
-ENGINE = Null;
+ENGINE = Null
+EMPTY AS SELECT * FROM {db:Identifier}.events;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS {db:Identifier}.tenant_traits_feed_mv
 TO {db:Identifier}.tenant_traits AS
