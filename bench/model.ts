@@ -1,11 +1,9 @@
 import path from 'node:path'
 import { loadModuleCatalogue } from '../ingest/module-catalogue.js'
-import { featureVector } from '../model/features.js'
-import { predictLogistic } from '../model/logistic.js'
 import type { QualityReport } from '../model/report.js'
 import { scoreCustomers } from '../model/score.js'
 import { activateModel, insertModel } from '../model/store.js'
-import { churnBaselines, type TrainResult, trainChurnModel } from '../model/train.js'
+import { churnBaselines, trainChurnModel } from '../model/train.js'
 import type { Config } from '../platform/config.js'
 import { loadBuiltinRules } from '../rules/builtin.js'
 import {
@@ -92,11 +90,17 @@ export async function benchModel(args: string[], config: Config): Promise<number
         config.modulesFile,
       )
       const hindsight = [
-        { name: 'churn model', kind: 'model' as const, scores: validationScores(result) },
+        {
+          name: 'churn model',
+          kind: 'model' as const,
+          scores: result.validationScores,
+          label: 'model',
+        },
         {
           name: 'health score',
           kind: 'health' as const,
           scores: result.validation.map((e) => 100 - e.raw.healthScore),
+          label: 'health',
         },
         ...(hidden === null
           ? []
@@ -119,7 +123,7 @@ export async function benchModel(args: string[], config: Config): Promise<number
         console.log(
           best === null
             ? `${h.name.padEnd(24)} never reaches recall ${goals.recall}`
-            : row(best, 'label' in h ? h.label : undefined),
+            : row(best, h.label),
         )
       }
       if (hidden !== null)
@@ -203,8 +207,4 @@ function row(r: QualityReport, label: string = r.kind): string {
     n(r.recall).padStart(6),
     n(r.medianLeadTimeDays, 0).padStart(6),
   ].join(' ')
-}
-
-function validationScores(result: TrainResult): number[] {
-  return result.validation.map((e) => predictLogistic(result.params, featureVector(e.raw)))
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import type { Example, TimeSplit } from '../model/dataset.js'
+import { dayNumber, type Example, type TimeSplit } from '../model/dataset.js'
 import { type QualityReport, qualityReport } from '../model/report.js'
 import { declineLevel } from '../sim/account.js'
 import { buildWorld, type SimulationSpec } from '../sim/simulation-spec.js'
@@ -11,9 +11,6 @@ import { buildWorld, type SimulationSpec } from '../sim/simulation-spec.js'
 // decline detector. It cannot know which declines will recover or which healthy
 // customer will cancel out of the blue, and those stories bound what a model can
 // reach. Judged on the same validation rows by the same report as the model.
-
-const DAY_MS = 86_400_000
-const dayNumber = (d: string) => Math.round(Date.parse(`${d}T00:00:00Z`) / DAY_MS)
 
 /** The hidden decline depth (0 none .. 1 all use gone) of every example, or null without the run's spec. */
 export function hiddenDeclineScores(

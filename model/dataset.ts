@@ -65,7 +65,8 @@ export function timeSplit(options: {
 }
 
 const DAY_MS = 86_400_000
-const dayNumber = (d: string) => Math.round(Date.parse(`${d}T00:00:00Z`) / DAY_MS)
+/** A YYYY-MM-DD day as whole days since 1970-01-01 (UTC). */
+export const dayNumber = (d: string) => Math.round(Date.parse(`${d}T00:00:00Z`) / DAY_MS)
 
 /** Each account's cancellations (moves into `churned`) from..until, as day numbers. */
 export async function cancellations(

@@ -3,7 +3,7 @@ import type { Db } from '../platform/postgres.js'
 import { featureVector } from './features.js'
 import { predictLogistic } from './logistic.js'
 import { qualityReport } from './report.js'
-import { assertFeatures } from './score.js'
+import { featuresMismatch } from './score.js'
 import {
   activateModel,
   activeModel,
@@ -40,7 +40,7 @@ export async function trainAndStore(
   }
   const candidate = result.model.prAuc ?? 0
   let verdict: { better: boolean; why: string }
-  if (active && comparable(active)) {
+  if (active && featuresMismatch(active) === null) {
     const previous = qualityReport({
       name: `model ${active.id}`,
       kind: 'model',
@@ -89,13 +89,3 @@ export async function trainAndStore(
 }
 
 const fmt = (x: number) => x.toFixed(3)
-
-/** Whether a stored model reads today's inputs, so that it can be judged on today's rows. */
-function comparable(model: StoredModel): boolean {
-  try {
-    assertFeatures(model)
-    return true
-  } catch {
-    return false
-  }
-}

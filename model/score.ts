@@ -31,17 +31,22 @@ export interface AccountScore {
 
 export class ModelFeaturesMismatchError extends Error {}
 
-/** A model trained on another feature list than today's cannot be fed today's rows. */
-export function assertFeatures(model: Pick<StoredModel, 'id' | 'features' | 'params'>): void {
+type ModelInputs = Pick<StoredModel, 'id' | 'features' | 'params'>
+
+/** Why a model cannot be fed today's rows (another feature list or version), or null. */
+export function featuresMismatch(model: ModelInputs): string | null {
   const version = model.params.featuresVersion ?? 1
   if (version !== FEATURES_VERSION)
-    throw new ModelFeaturesMismatchError(
-      `churn model ${model.id} was trained on version ${version} of the features, this version computes version ${FEATURES_VERSION}: train a new one`,
-    )
+    return `churn model ${model.id} was trained on version ${version} of the features, this version computes version ${FEATURES_VERSION}: train a new one`
   if (model.features.join(',') !== featureNames.join(','))
-    throw new ModelFeaturesMismatchError(
-      `churn model ${model.id} was trained on other features (${model.features.join(', ')}) than this version computes (${featureNames.join(', ')}): train a new one`,
-    )
+    return `churn model ${model.id} was trained on other features (${model.features.join(', ')}) than this version computes (${featureNames.join(', ')}): train a new one`
+  return null
+}
+
+/** A model trained on another feature list than today's cannot be fed today's rows. */
+export function assertFeatures(model: ModelInputs): void {
+  const mismatch = featuresMismatch(model)
+  if (mismatch !== null) throw new ModelFeaturesMismatchError(mismatch)
 }
 
 /** The probability and the top reasons of one row, by the model's contributions. */

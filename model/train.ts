@@ -57,6 +57,8 @@ export interface TrainResult {
   seconds: { features: number; fit: number; baselines: number }
   /** The validation rows and the cancellations, to judge another model on them. */
   validation: Example[]
+  /** This model's probability for each validation row, in `validation` order. */
+  validationScores: number[]
   cancellations: Map<string, number[]>
 }
 
@@ -141,11 +143,12 @@ export async function trainChurnModel(
   )
   const threshold = chosen?.threshold ?? 0.5
   const common = { examples: validation, outcomes, split }
+  const validationScores = validation.map(score)
   const model = qualityReport({
     ...common,
     name: 'churn model',
     kind: 'model',
-    scores: validation.map(score),
+    scores: validationScores,
     threshold,
     calibration: true,
   })
@@ -165,6 +168,7 @@ export async function trainChurnModel(
     baselines,
     seconds: { features: featureSeconds, fit: fitSeconds, baselines: seconds(started) },
     validation,
+    validationScores,
     cancellations: outcomes,
   }
 }
