@@ -69,8 +69,6 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
   const dir = path.join(options.dataDir, 'clickhouse')
   mkdirSync(dir, { recursive: true })
   const releaseLock = await lockEmbeddedDirectory(dir)
-  // chdb declares the Connection type from its own copy of @clickhouse/client-common;
-  // the shapes are the same, the declarations are not.
   // The first connection to a directory starts the engine and fixes its server
   // settings; the connections below join it. Background merges run at a lower OS
   // priority: on two cores a merge of the parts ingest keeps committing otherwise takes
@@ -87,6 +85,8 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
   // query took 278 ms). Connections to one directory share the engine and its data and
   // run in parallel.
   const writer = createChdbConnection({ path: dir })
+  // chdb declares the Connection type from its own copy of @clickhouse/client-common;
+  // the shapes are the same, the declarations are not.
   const connection = chdb as unknown as NonNullable<
     Parameters<typeof createClient>[0]
   >['connection']
@@ -112,9 +112,13 @@ export async function createClickHouse(options: ClickHouseOptions): Promise<Clic
       try {
         await writer.close()
         await client.close()
-        engine.close()
       } finally {
-        await releaseLock()
+        // The engine goes before the lock that keeps a second process off its directory.
+        try {
+          engine.close()
+        } finally {
+          await releaseLock()
+        }
       }
     },
   }
