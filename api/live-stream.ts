@@ -10,7 +10,10 @@ export interface StreamSource {
     after: string,
     limit: number,
   ): Promise<Array<{ id: string } & Record<string, unknown>>>
-  /** The newest id now: a stream starts after it unless Last-Event-ID says otherwise. */
+  /**
+   * The newest id now: a stream starts after it unless Last-Event-ID or `?after=`
+   * says otherwise.
+   */
   newest(db: Db): Promise<string>
 }
 
@@ -28,8 +31,13 @@ export async function streamRows(
   // The event's data; JSON by default. The console sends rendered HTML instead.
   data: (row: { id: string } & Record<string, unknown>) => string = JSON.stringify,
 ) {
-  const resume = request.headers['last-event-id']
-  let after = typeof resume === 'string' && /^\d+$/.test(resume) ? resume : await source.newest(db)
+  // Last-Event-ID first: a browser reconnects to the same URL and sends it. `?after=`
+  // is where a page that rendered the rows up to that id wants its stream to begin, so
+  // a row written between the page and the stream's connection is not missed.
+  const resume = [request.headers['last-event-id'], (request.query as { after?: unknown })?.after]
+    .filter((id): id is string => typeof id === 'string' && /^\d+$/.test(id))
+    .at(0)
+  let after = resume ?? (await source.newest(db))
   reply.hijack()
   const out = reply.raw
   out.writeHead(200, {

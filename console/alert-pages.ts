@@ -6,7 +6,7 @@ import { alertsController } from '../api/alerts-controller.js'
 import type { Alert } from '../api/alerts-schemas.js'
 import { getAlert } from '../api/alerts-store.js'
 import { idText } from '../api/cursor.js'
-import { streamRows } from '../api/live-stream.js'
+import { alertSource, streamRows } from '../api/live-stream.js'
 import { tasksController } from '../api/tasks-controller.js'
 import type { Task } from '../api/tasks-schemas.js'
 import { AppError } from '../platform/errors.js'
@@ -180,6 +180,9 @@ export async function alertPages(app: FastifyInstance, options: ConsoleOptions) 
     { config: { api: 'GET /api/alerts' }, schema: { querystring: boardQuery } },
     async (request, reply) => {
       const status = request.query.status ?? 'open'
+      // Read before the cards: the stream starts after it, so an alert opened meanwhile
+      // still arrives.
+      const newest = await alertSource.newest(db)
       const result = await alertsController.list(db, {
         status,
         cursor: request.query.cursor,
@@ -195,7 +198,7 @@ export async function alertPages(app: FastifyInstance, options: ConsoleOptions) 
         <ul>${tabs.map(([value, label]) => html`<li><a href="${href('/alerts', { status: value })}"${value === status ? html` aria-current="page"` : ''}>${label}</a></li>`)}</ul>
       </nav>
       <p class="muted">Churn alerts on customers, newest first. Churn risk from a model is not shown yet: no account has one.</p>
-      <div class="live" hx-ext="sse" sse-connect="/alerts/stream">
+      <div class="live" hx-ext="sse" sse-connect="/alerts/stream?after=${newest}">
         <div id="alert-cards" class="cards"${status === 'open' && !request.query.cursor ? html` sse-swap="alert.opened" hx-swap="afterbegin"` : ''}>
           ${result.items.length === 0 ? html`<p class="empty">No ${status} alerts.</p>` : result.items.map((a) => card(a, data, ctx))}
         </div>
@@ -236,12 +239,7 @@ export async function alertPages(app: FastifyInstance, options: ConsoleOptions) 
           }
           return out
         },
-        newest: async (database: Db) =>
-          (
-            await database.query<{ id: string }>(
-              'SELECT coalesce(max(id), 0)::text AS id FROM alerts',
-            )
-          ).rows[0]!.id,
+        newest: alertSource.newest,
       }
       return streamRows(db, source, request, reply, pollMs, (row) => String(row.html))
     },

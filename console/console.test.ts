@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import http from 'node:http'
 import type { FastifyInstance } from 'fastify'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest'
 import { type KeyRole, seedApiKey } from '../api/api-keys.js'
 import { createRouteRoles } from '../api/route-roles.js'
 import { addAccount } from '../api/test-support.js'
@@ -182,5 +183,39 @@ describe('when a console page names an API route', () => {
     expect(roles.rolesOf('GET /api/leads')).toEqual(['sales', 'admin'])
     expect(() => roles.rolesOf('GET /healthz')).toThrow('which the API does not declare')
     expect(() => roles.rolesOf('GET /api/nope')).toThrow('GET /api/nope')
+  })
+})
+
+describe('when a lead is entered between the inbox page and its live stream', () => {
+  it('arrives on the stream the page connects to, not lost in the gap', async () => {
+    const { app } = await buildTestApp({ ch, db })
+    const tenantId = `console-gap-${randomBytes(4).toString('hex')}`
+    await addAccount(db, tenantId, 'prospect')
+    const { cookie } = await signIn(app, keys.sales)
+    const page = await app.inject({ method: 'GET', url: '/leads', headers: { cookie } })
+    const streamUrl = /sse-connect="([^"]+)"/.exec(page.body)?.[1]
+    expect(streamUrl).toMatch(/^\/leads\/stream\?after=\d+$/)
+
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/leads',
+      headers: { authorization: `Bearer ${keys.sales}` },
+      payload: { tenantId, score: 90, note: 'entered while the page loaded' },
+    })
+    expect(res.statusCode).toBe(201)
+
+    const address = await app.listen({ host: '127.0.0.1', port: 0 })
+    const received: string[] = []
+    const stream = http.get(`${address}${streamUrl}`, { headers: { cookie } }, (r) => {
+      r.setEncoding('utf8')
+      r.on('data', (chunk: string) => received.push(chunk))
+    })
+    onTestFinished(() => {
+      stream.destroy()
+    })
+    await vi.waitFor(() => expect(received.join('')).toContain('event: lead.opened'), {
+      timeout: 10_000,
+    })
+    expect(received.join('')).toContain(tenantId)
   })
 })

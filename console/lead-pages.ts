@@ -6,7 +6,7 @@ import { idText } from '../api/cursor.js'
 import { leadsController } from '../api/leads-controller.js'
 import { type Lead, leadStatuses } from '../api/leads-schemas.js'
 import { getLead } from '../api/leads-store.js'
-import { streamRows } from '../api/live-stream.js'
+import { leadSource, streamRows } from '../api/live-stream.js'
 import { AppError } from '../platform/errors.js'
 import type { Db } from '../platform/postgres.js'
 import { whyItFired } from './evidence-view.js'
@@ -89,6 +89,9 @@ export async function leadPages(app: FastifyInstance, options: ConsoleOptions) {
     async (request, reply) => {
       const q = request.query
       const status = q.status ?? 'open'
+      // Read before the rows: the stream starts after it, so a lead written meanwhile
+      // still arrives.
+      const newest = await leadSource.newest(db)
       const people = await salesPeople(db)
       const result = await leadsController.list(db, {
         status: status === 'any' ? undefined : status,
@@ -115,7 +118,7 @@ export async function leadPages(app: FastifyInstance, options: ConsoleOptions) {
       }
       const body = html`<h1>Lead inbox</h1>
       ${notice(q.done ? doneWords[q.done] : undefined)}
-      <div class="live" hx-ext="sse" sse-connect="/leads/stream">
+      <div class="live" hx-ext="sse" sse-connect="/leads/stream?after=${newest}">
       <form class="filters" method="get" action="/leads" hx-get="/leads" hx-target="#inbox" hx-swap="outerHTML" hx-push-url="true" hx-trigger="change, submit">
         ${select('status', 'Status', status, [
           ['open', 'Open'],
@@ -175,9 +178,7 @@ export async function leadPages(app: FastifyInstance, options: ConsoleOptions) {
         }
         return out
       },
-      newest: async (database: Db) =>
-        (await database.query<{ id: string }>('SELECT coalesce(max(id), 0)::text AS id FROM leads'))
-          .rows[0]!.id,
+      newest: leadSource.newest,
     }
     return streamRows(db, source, request, reply, pollMs, (row) => String(row.html))
   })
